@@ -95,7 +95,8 @@ inline status check_requant_common(std::int32_t zero_point, qrange clamp) noexce
 /// scale = f32(M). `clamp` is the output range (and activation). A zero point outside `clamp` is
 /// allowed only as far as the arithmetic is concerned (an activation range may exclude it).
 /// Errors: M NaN / Inf / negative or too large (see quantize_multiplier); qmin >= qmax; for fp32, M
-/// whose float is 0 or Inf (errc::invalid_scale).
+/// whose float overflows to Inf (errc::invalid_scale). M == 0 (or, for fp32, an M whose float is 0)
+/// is valid and maps every accumulator to the zero point, as the (0, 0) multiplier does.
 inline result<requantize_params> make_requantize_params(double real_multiplier, std::int32_t zero_point, qrange clamp,
                                                         requant_rounding rounding = requant_rounding::double_rounding) noexcept {
   const status s = detail::check_requant_common(zero_point, clamp);
@@ -166,6 +167,12 @@ inline result<qrange> make_activation_range(float scale, std::int32_t zero_point
 
 namespace detail {
 
+// [qmin, qmax] inside the output type T (a local copy: requantize.hpp must not need quantize.hpp).
+template <class T>
+constexpr bool requant_range_fits(std::int32_t qmin, std::int32_t qmax) noexcept {
+  return qmin >= std::numeric_limits<T>::min() && qmax <= std::numeric_limits<T>::max();
+}
+
 inline std::int32_t saturating_add(std::int32_t a, std::int32_t b) noexcept {
   const std::int64_t s = static_cast<std::int64_t>(a) + b;
   return s > std::numeric_limits<std::int32_t>::max()   ? std::numeric_limits<std::int32_t>::max()
@@ -203,7 +210,7 @@ template <class T>
 inline void requantize(const std::int32_t* acc, std::size_t n, T* out, const requantize_params& p) noexcept {
   static_assert(is_quantized_storage_v<T>, "requantize writes int8_t, uint8_t or int16_t");
   QLIN_ASSERT(n == 0 || (acc != nullptr && out != nullptr));
-  QLIN_ASSERT(p.qmin < p.qmax && detail::range_fits<T>(p.qmin, p.qmax));
+  QLIN_ASSERT(p.qmin < p.qmax && detail::requant_range_fits<T>(p.qmin, p.qmax));
   for (std::size_t i = 0; i < n; ++i) {
     const std::int32_t a = acc[i];
     out[i] = static_cast<T>(detail::requantize_one(a, p.rounding, p.multiplier, p.scale, p.zero_point, p.qmin, p.qmax));
@@ -216,7 +223,7 @@ template <class T>
 inline void requantize_rows(const std::int32_t* acc, std::size_t rows, std::size_t channels, const std::int32_t* bias,
                             T* out, const requantize_params& p) noexcept {
   static_assert(is_quantized_storage_v<T>, "requantize_rows writes int8_t, uint8_t or int16_t");
-  QLIN_ASSERT(p.qmin < p.qmax && detail::range_fits<T>(p.qmin, p.qmax));
+  QLIN_ASSERT(p.qmin < p.qmax && detail::requant_range_fits<T>(p.qmin, p.qmax));
   std::size_t i = 0;
   for (std::size_t r = 0; r < rows; ++r) {
     for (std::size_t c = 0; c < channels; ++c, ++i) {
@@ -232,7 +239,7 @@ inline void requantize_rows(const std::int32_t* acc, std::size_t rows, std::size
                             T* out, const per_channel_requantize_params& p) noexcept {
   static_assert(is_quantized_storage_v<T>, "requantize_rows writes int8_t, uint8_t or int16_t");
   QLIN_ASSERT(p.multipliers.size() == channels && p.scales.size() == channels);
-  QLIN_ASSERT(p.qmin < p.qmax && detail::range_fits<T>(p.qmin, p.qmax));
+  QLIN_ASSERT(p.qmin < p.qmax && detail::requant_range_fits<T>(p.qmin, p.qmax));
   std::size_t i = 0;
   for (std::size_t r = 0; r < rows; ++r) {
     for (std::size_t c = 0; c < channels; ++c, ++i) {
