@@ -1,0 +1,990 @@
+#!/usr/bin/env python3
+"""Tests of the `qlin` command-line tool (DESIGN.md section 2).
+
+usage: test_cli.py PATH/TO/qlin
+
+Standard library only (no numpy): .npy files are written and read by the small helpers below,
+malformed ones on purpose. Expected values are computed here, independently of the C++ code,
+from the formulas of PyTorch 1.13 / TFLite / gemmlowp / XNNPACK (reference/SEMANTICS.md), with
+float32 arithmetic emulated through struct (one double operation rounded to float32 equals the
+float32 operation for + - * /).
+
+Prints one line per failure and a final line "N passed, M failed"; exits 1 on any failure.
+"""
+
+import json
+import math
+import os
+import random
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+from fractions import Fraction
+
+if len(sys.argv) != 2:
+    print("usage: test_cli.py PATH/TO/qlin", file=sys.stderr)
+    sys.exit(2)
+
+QLIN = sys.argv[1]
+TMP = tempfile.mkdtemp(prefix="qlin_cli_test_")
+
+passed = 0
+failed = 0
+
+
+def _uncaught(kind, value, tb):
+    """An unexpected exception in the script is one more failure; the summary line still prints."""
+    import traceback
+    traceback.print_exception(kind, value, tb)
+    print("%d passed, %d failed" % (passed, failed + 1))
+    sys.exit(1)
+
+
+sys.excepthook = _uncaught
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL: %s%s" % (name, (": " + detail) if detail else ""))
+
+
+# ------------------------------------------------------------------------------------------------
+# float32 and integer reference arithmetic
+
+INT32_MIN = -(2 ** 31)
+INT32_MAX = 2 ** 31 - 1
+NAN = float("nan")
+INF = float("inf")
+
+
+def f32(x):
+    """The float32 nearest to x (round to nearest even), as a Python float."""
+    if math.isnan(x) or math.isinf(x):
+        return x
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+def f32_bits(x):
+    return struct.unpack("<I", struct.pack("<f", x))[0]
+
+
+def round_half_even(x):
+    return float(round(x))  # Python rounds floats half to even, exactly
+
+
+def round_half_away(x):
+    a = abs(x)
+    f = math.floor(a)
+    r = f + 1 if a - f >= 0.5 else f
+    return math.copysign(r, x)
+
+
+def clamp(v, lo, hi):
+    return lo if v < lo else hi if v > hi else v
+
+
+def full_range(dtype):
+    return {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767),
+            "int4": (-8, 7), "uint4": (0, 15)}[dtype]
+
+
+def qrange(dtype, narrow=False, reduce_range=False, custom=None):
+    lo, hi = custom if custom else full_range(dtype)
+    if narrow:
+        lo += 1
+    if reduce_range:
+        lo, hi = lo // 2, hi // 2  # Python floor division, as torch
+    return lo, hi
+
+
+def torch_qparams(mn, mx, qmin, qmax, symmetric=False, signed=True, default_range=True, bits=8):
+    """torch 1.13 _calculate_qparams, float32."""
+    mn, mx = f32(mn), f32(mx)
+    min_neg, max_pos = min(mn, 0.0), max(mx, 0.0)
+    eps = 2.0 ** -23
+    if symmetric:
+        amax = max(-min_neg, max_pos)
+        scale = f32(amax / f32((qmax - qmin) / 2.0))
+        scale = max(scale, eps)
+        if signed:
+            zp = 0
+        else:
+            zp = 2 ** (bits - 1) if default_range else (qmin + qmax) // 2
+        return scale, zp
+    scale = f32(f32(max_pos - min_neg) / float(qmax - qmin))
+    scale = max(scale, eps)
+    zp = qmin - int(round_half_even(f32(min_neg / scale)))
+    return scale, clamp(zp, qmin, qmax)
+
+
+def tflite_qparams(mn, mx, qmin, qmax):
+    """TFLite GetAsymmetricQuantizationParams, float32."""
+    mn, mx = f32(mn), f32(mx)
+    min_neg, max_pos = min(mn, 0.0), max(mx, 0.0)
+    scale = f32(f32(max_pos - min_neg) / float(qmax - qmin))
+    zp_from_min = f32(float(qmin) - f32(min_neg / scale))
+    if zp_from_min < qmin:
+        zp = qmin
+    elif zp_from_min > qmax:
+        zp = qmax
+    else:
+        zp = int(round_half_away(zp_from_min))
+    return scale, zp
+
+
+def float_qparams(mn, mx, qmin, qmax):
+    """torch per_channel_affine_float_qparams."""
+    mn, mx = f32(mn), f32(mx)
+    scale = f32(f32(mx - mn) / float(qmax - qmin))
+    if not scale > 2.0 ** -23:
+        scale = 1.0
+    return scale, f32(-mn / scale)
+
+
+def quantize_ref(x, s, z, qmin, qmax, compat="pytorch"):
+    s = f32(s)
+    if math.isnan(x):
+        return z
+    if compat in ("pytorch", "xnnpack"):
+        y = f32(x * f32(1.0 / s))
+        rnd = round_half_even
+    else:
+        y = f32(x / s)
+        rnd = round_half_away
+    if compat == "gemmlowp":
+        t = clamp(f32(z + y), qmin, qmax)
+        return int(rnd(t))
+    if math.isinf(y):
+        return qmax if y > 0 else qmin
+    return int(clamp(int(rnd(y)) + z, qmin, qmax))
+
+
+def quantize_float_zp_ref(x, s, z, qmin, qmax):
+    inv = f32(1.0 / f32(s))
+    t = z if math.isnan(x) else f32(f32(x * inv) + z)
+    t = clamp(t, qmin, qmax)
+    return int(round_half_even(t))
+
+
+def dequantize_ref(q, s, z):
+    return f32((q - z) * f32(s))
+
+
+def dequantize_float_zp_ref(q, s, z):
+    return f32(f32(q - z) * f32(s))
+
+
+def quantize_multiplier_ref(real):
+    """TFLite QuantizeMultiplier, exact with Fractions."""
+    if real == 0.0:
+        return 0, 0
+    m, e = math.frexp(real)
+    v = Fraction(m) * 2 ** 31
+    q = math.floor(v + Fraction(1, 2))  # ties away from zero (v > 0)
+    if q == 2 ** 31:
+        q //= 2
+        e += 1
+    if e < -31:
+        return 0, 0
+    assert e <= 30
+    return q, e
+
+
+def sat32(v):
+    return clamp(v, INT32_MIN, INT32_MAX)
+
+
+def srdhm(a, b):
+    if a == b == INT32_MIN:
+        return INT32_MAX
+    return (a * b + 2 ** 30) >> 31
+
+
+def rdbpot(x, e):
+    mask = (1 << e) - 1
+    rem = x & mask
+    threshold = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> e) + (1 if rem > threshold else 0)
+
+
+def requantize_ref(x, rounding, m, shift, scale, z, qmin, qmax):
+    if rounding == "double":
+        left, right = max(shift, 0), max(-shift, 0)
+        y = rdbpot(srdhm(sat32(x << left), m), right)
+    elif rounding == "single":
+        total = 31 - shift
+        y = sat32((x * m + (1 << (total - 1))) >> total)
+    else:
+        f = f32(f32(float(x)) * f32(scale))
+        return int(round_half_even(clamp(f, qmin - z, qmax - z))) + z
+    return clamp(y + z, qmin, qmax)
+
+
+# ------------------------------------------------------------------------------------------------
+# .npy helpers
+
+FMT = {"<f4": "f", "|i1": "b", "|u1": "B", "<i2": "h", "<i4": "i", "<f8": "d"}
+
+
+def npy_bytes(descr, shape, payload, fortran=False, version=(1, 0), header=None, header_len=None):
+    if header is None:
+        header = "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }" % (
+            descr, "True" if fortran else "False", repr(tuple(shape)))
+        header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    h = header.encode("latin1")
+    n = len(h) if header_len is None else header_len
+    return b"\x93NUMPY" + bytes(version) + struct.pack("<H", n) + h + payload
+
+
+def pack(descr, values):
+    return struct.pack("<%d%s" % (len(values), FMT[descr]), *values)
+
+
+def write_npy(name, descr, shape, values):
+    path = os.path.join(TMP, name)
+    with open(path, "wb") as f:
+        f.write(npy_bytes(descr, shape, pack(descr, values)))
+    return path
+
+
+def write_raw(name, data):
+    path = os.path.join(TMP, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def read_npy(path):
+    """(descr, shape, values, data_offset) of a version 1.0 .npy file written by qlin; on any
+    problem a failed check and a placeholder that compares unequal to everything expected."""
+    try:
+        return parse_npy_file(path)
+    except Exception as e:  # noqa: BLE001 - any malformed output is a test failure, not a crash
+        check("read %s" % os.path.basename(path), False, repr(e))
+        return "?", None, [], -1
+
+
+def parse_npy_file(path):
+    import ast
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:6] == b"\x93NUMPY" and data[6:8] == b"\x01\x00", "bad magic/version"
+    (hlen,) = struct.unpack("<H", data[8:10])
+    header = ast.literal_eval(data[10:10 + hlen].decode("latin1"))
+    assert set(header) == {"descr", "fortran_order", "shape"}
+    assert header["fortran_order"] is False
+    descr, shape = header["descr"], header["shape"]
+    count = 1
+    for d in shape:
+        count *= d
+    fmt = "<%d%s" % (count, FMT[descr])
+    payload = data[10 + hlen:]
+    assert len(payload) == struct.calcsize(fmt), "payload size"
+    return descr, shape, list(struct.unpack(fmt, payload)), 10 + hlen
+
+
+def tmp(name):
+    return os.path.join(TMP, name)
+
+
+# ------------------------------------------------------------------------------------------------
+# running the tool
+
+def run(args):
+    p = subprocess.run([QLIN] + [str(a) for a in args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def run_json(name, args):
+    """Runs a command that must succeed and print one JSON object; returns it (or None)."""
+    rc, out, err = run(args)
+    check(name + " [exit 0]", rc == 0, "rc=%d stderr=%r" % (rc, err))
+    check(name + " [no stderr]", err == "", repr(err))
+    try:
+        obj = json.loads(out)
+    except ValueError:
+        check(name + " [valid JSON]", False, repr(out))
+        return None
+    check(name + " [valid JSON]", isinstance(obj, dict) and out.endswith("\n") and out.count("\n") == 1, repr(out))
+    check(name + " [no inf/nan]", "inf" not in out.lower() and "nan" not in out.lower(), out)
+    return obj
+
+
+def run_ok(name, args):
+    rc, out, err = run(args)
+    check(name + " [exit 0]", rc == 0, "rc=%d stderr=%r" % (rc, err))
+    check(name + " [silent]", out == "" and err == "", "out=%r err=%r" % (out, err))
+    return rc == 0
+
+
+def expect_error(name, args, contains=None, no_output=None):
+    rc, out, err = run(args)
+    ok = rc == 2 and err.startswith("qlin: ") and err.endswith("\n") and err.count("\n") == 1 and out == ""
+    check(name + " [exit 2, one 'qlin: ' line]", ok, "rc=%d out=%r err=%r" % (rc, out, err))
+    if contains is not None:
+        check(name + " [message]", contains in err, "%r not in %r" % (contains, err))
+    if no_output is not None:
+        check(name + " [no output file]", not os.path.exists(no_output), no_output)
+
+
+def params_check(name, obj, scale, zp, mn, mx, float_zp=False):
+    if obj is None:
+        return
+    check(name + " [keys]", list(obj.keys()) == ["scale", "zero_point", "min", "max"], str(list(obj.keys())))
+    try:
+        s, z, lo, hi = obj["scale"], obj["zero_point"], obj["min"], obj["max"]
+        check(name + " [one entry each]", len(s) == len(z) == len(lo) == len(hi) == 1)
+        check(name + " [scale bits]", f32_bits(s[0]) == f32_bits(scale), "%r vs %r" % (s[0], scale))
+        if float_zp:
+            # %.9g prints -0.0 as "-0", which JSON readers may take for the integer 0
+            check(name + " [float zero point]", f32(float(z[0])) == zp and (zp == 0 or f32_bits(z[0]) == f32_bits(zp)),
+                  "%r vs %r" % (z[0], zp))
+        else:
+            check(name + " [integer zero point]", isinstance(z[0], int) and z[0] == zp, "%r vs %r" % (z[0], zp))
+        check(name + " [min/max echo]", f32(lo[0]) == f32(mn) and f32(hi[0]) == f32(mx), "%r %r" % (lo, hi))
+    except (KeyError, TypeError, IndexError) as e:
+        check(name + " [shape of JSON]", False, repr(e))
+
+
+# ================================================================================================
+# help
+
+for sub in ["", "qparams", "quantize", "dequantize", "multiplier", "requantize", "calibrate"]:
+    args = ([sub] if sub else []) + ["--help"]
+    rc, out, err = run(args)
+    check("help %s" % (sub or "(main)"), rc == 0 and "usage" in out and err == "", "rc=%d err=%r" % (rc, err))
+rc, out, err = run(["quantize", "--help"])
+check("quantize --help documents the int4 convention", "int4" in out and "-8..7" in out and "0..15" in out)
+rc, out, err = run(["-h"])
+check("-h", rc == 0 and "usage" in out)
+
+# ================================================================================================
+# qparams
+
+# reference/SEMANTICS.md: torch MinMaxObserver, quint8 affine: min -2.8542840, max 3.8001277 ->
+# scale 0x3cd5c6b8 (0.026095733), zero point 109.
+obj = run_json("qparams torch example", ["qparams", "--min", "-2.8542840", "--max", "3.8001277", "--dtype", "uint8"])
+if obj is not None:
+    check("qparams torch example scale bits", f32_bits(obj["scale"][0]) == 0x3CD5C6B8, repr(obj))
+    check("qparams torch example zero point", obj["zero_point"] == [109], repr(obj))
+params_check("qparams torch example (formula)", obj, *torch_qparams(-2.8542840, 3.8001277, 0, 255), -2.8542840, 3.8001277)
+
+rng = random.Random(1234)
+ranges = [(-1.0, 1.0), (0.0, 0.0), (0.0, 5.0), (-3.0, -1.0), (1.0, 2.0), (-0.1, 100.0), (-1e-9, 1e-9),
+          (-123.456, 7.89)] + [(-rng.uniform(0, 10), rng.uniform(0, 10)) for _ in range(6)]
+for mn, mx in ranges:
+    for dtype in ["int8", "uint8", "int16", "int4", "uint4"]:
+        lo, hi = qrange(dtype)
+        signed = dtype in ("int8", "int16", "int4")
+        bits = {"int8": 8, "uint8": 8, "int16": 16, "int4": 4, "uint4": 4}[dtype]
+        name = "qparams pytorch affine %s [%r, %r]" % (dtype, mn, mx)
+        obj = run_json(name, ["qparams", "--min", repr(mn), "--max", repr(mx), "--dtype", dtype])
+        params_check(name, obj, *torch_qparams(mn, mx, lo, hi), mn, mx)
+        name = "qparams pytorch symmetric %s [%r, %r]" % (dtype, mn, mx)
+        obj = run_json(name, ["qparams", "--min", repr(mn), "--max", repr(mx), "--dtype", dtype, "--scheme", "symmetric"])
+        params_check(name, obj, *torch_qparams(mn, mx, lo, hi, symmetric=True, signed=signed, bits=bits), mn, mx)
+    if (mn, mx) != (0.0, 0.0):
+        for compat in ["tflite", "gemmlowp", "xnnpack"]:
+            name = "qparams %s affine int8 [%r, %r]" % (compat, mn, mx)
+            obj = run_json(name, ["qparams", "--min", repr(mn), "--max", repr(mx), "--compat", compat])
+            params_check(name, obj, *tflite_qparams(mn, mx, -128, 127), mn, mx)
+    name = "qparams affine-float uint8 [%r, %r]" % (mn, mx)
+    obj = run_json(name, ["qparams", "--min", repr(mn), "--max", repr(mx), "--dtype", "uint8", "--scheme", "affine-float"])
+    params_check(name, obj, *float_qparams(mn, mx, 0, 255), mn, mx, float_zp=True)
+
+# range options
+for opts, lohi in [(["--narrow"], qrange("int8", narrow=True)),
+                   (["--reduce-range"], qrange("int8", reduce_range=True)),
+                   (["--quant-min", "-100", "--quant-max", "100"], (-100, 100)),
+                   (["--quant-min", "-8", "--quant-max", "7", "--reduce-range"], qrange("int8", reduce_range=True, custom=(-8, 7))),
+                   (["--dtype", "uint8", "--reduce-range"], (0, 127)),
+                   (["--dtype", "int4", "--narrow"], (-7, 7))]:
+    name = "qparams range %s" % " ".join(opts)
+    obj = run_json(name, ["qparams", "--min", "-1.5", "--max", "2.25"] + opts)
+    params_check(name, obj, *torch_qparams(-1.5, 2.25, lohi[0], lohi[1]), -1.5, 2.25)
+obj = run_json("qparams symmetric uint8 custom range", ["qparams", "--min", "-1", "--max", "1", "--dtype", "uint8",
+                                                        "--scheme", "symmetric", "--quant-min", "0", "--quant-max", "255"])
+params_check("qparams symmetric uint8 custom range", obj,
+             *torch_qparams(-1, 1, 0, 255, symmetric=True, signed=False, default_range=False), -1, 1)
+obj = run_json("qparams tflite symmetric int8", ["qparams", "--min", "-0.5", "--max", "2", "--scheme", "symmetric",
+                                                 "--compat", "tflite"])
+params_check("qparams tflite symmetric int8", obj, f32(2.0 / 127.0), 0, -0.5, 2)
+obj = run_json("qparams --opt=value form", ["qparams", "--min=-1", "--max=1"])
+params_check("qparams --opt=value form", obj, *torch_qparams(-1, 1, -128, 127), -1, 1)
+obj = run_json("qparams hex float", ["qparams", "--min", "-0x1p-1", "--max", "0x1.8p1"])
+params_check("qparams hex float", obj, *torch_qparams(-0.5, 3.0, -128, 127), -0.5, 3.0)
+
+# qparams errors
+expect_error("qparams min > max", ["qparams", "--min", "1", "--max", "0"])
+expect_error("qparams NaN min", ["qparams", "--min", "nan", "--max", "1"])
+expect_error("qparams Inf max", ["qparams", "--min", "0", "--max", "inf"])
+expect_error("qparams range too wide", ["qparams", "--min", "-3e38", "--max", "3e38"])
+expect_error("qparams min beyond float32", ["qparams", "--min", "-1e39", "--max", "1"])
+expect_error("qparams min beyond double", ["qparams", "--min", "-1e400", "--max", "1"])
+expect_error("qparams missing --max", ["qparams", "--min", "0"], "--max")
+expect_error("qparams missing value", ["qparams", "--min", "0", "--max"])
+expect_error("qparams value is an option", ["qparams", "--min", "--max", "1"])
+expect_error("qparams non-numeric", ["qparams", "--min", "abc", "--max", "1"])
+expect_error("qparams trailing garbage", ["qparams", "--min", "1.5x", "--max", "2"])
+expect_error("qparams empty number", ["qparams", "--min", "", "--max", "2"])
+expect_error("qparams leading space", ["qparams", "--min", " 1", "--max", "2"])
+expect_error("qparams unknown option", ["qparams", "--min", "0", "--max", "1", "--bogus"])
+expect_error("qparams option given twice", ["qparams", "--min", "0", "--min", "0", "--max", "1"])
+expect_error("qparams flag with value", ["qparams", "--min", "0", "--max", "1", "--narrow=yes"])
+expect_error("qparams stray argument", ["qparams", "--min", "0", "--max", "1", "file.npy"])
+expect_error("qparams unknown dtype", ["qparams", "--min", "0", "--max", "1", "--dtype", "int3"])
+expect_error("qparams unknown scheme", ["qparams", "--min", "0", "--max", "1", "--scheme", "asym"])
+expect_error("qparams unknown compat", ["qparams", "--min", "0", "--max", "1", "--compat", "onnx"])
+expect_error("qparams quant-min without quant-max", ["qparams", "--min", "0", "--max", "1", "--quant-min", "0"])
+expect_error("qparams quant-max without quant-min", ["qparams", "--min", "0", "--max", "1", "--quant-max", "5"])
+expect_error("qparams quant-min >= quant-max", ["qparams", "--min", "0", "--max", "1", "--quant-min", "5", "--quant-max", "5"])
+expect_error("qparams custom range outside dtype", ["qparams", "--min", "0", "--max", "1", "--quant-min", "0",
+                                                    "--quant-max", "300"])
+expect_error("qparams quant-min not an integer", ["qparams", "--min", "0", "--max", "1", "--quant-min", "1.5",
+                                                  "--quant-max", "5"])
+expect_error("qparams quant-max beyond int32", ["qparams", "--min", "0", "--max", "1", "--quant-min", "0",
+                                                "--quant-max", "99999999999"])
+expect_error("qparams range empty after narrow", ["qparams", "--min", "0", "--max", "1", "--quant-min", "0",
+                                                  "--quant-max", "1", "--narrow"])
+expect_error("qparams tflite [0, 0]", ["qparams", "--min", "0", "--max", "0", "--compat", "tflite"])
+expect_error("qparams pytorch symmetric uint8 reduce-range", ["qparams", "--min", "-1", "--max", "1", "--dtype", "uint8",
+                                                              "--scheme", "symmetric", "--reduce-range"])
+expect_error("qparams affine-float with tflite", ["qparams", "--min", "-1", "--max", "1", "--scheme", "affine-float",
+                                                  "--compat", "tflite"])
+
+# ================================================================================================
+# multiplier
+
+for real in [0.5, 0.75, 1.0, 0.0003, 0.999999999, 1.0 - 2.0 ** -40, 3.0, 1234.5678, 2.0 ** -31, 2.0 ** -32,
+             1.5 * 2.0 ** -32, 2.0 ** 29 * 1.9, 1e-5, 0.1, 1.0 / 3.0]:
+    want = quantize_multiplier_ref(real)
+    for rounding in [None, "double", "single"]:
+        args = ["multiplier", "--real", repr(real)] + (["--rounding", rounding] if rounding else [])
+        name = "multiplier %r %s" % (real, rounding or "")
+        obj = run_json(name, args)
+        if obj is not None:
+            check(name + " [keys]", list(obj.keys()) == ["multiplier", "shift"], repr(obj))
+            check(name + " [value]", (obj.get("multiplier"), obj.get("shift")) == want, "%r vs %r" % (obj, want))
+            m, s = obj.get("multiplier", 0), obj.get("shift", 0)
+            if m != 0:
+                check(name + " [normalized]", 2 ** 30 <= m < 2 ** 31 and -31 <= s <= 30, repr(obj))
+for real in ["0", "-0", "1e-12", "1e-300", "4e-324"]:
+    obj = run_json("multiplier %s -> (0, 0)" % real, ["multiplier", "--real", real])
+    check("multiplier %s -> (0, 0) [value]" % real, obj == {"multiplier": 0, "shift": 0}, repr(obj))
+# just below 1: the mantissa rounds up to 2^31 and renormalizes
+obj = run_json("multiplier 0.99999999999", ["multiplier", "--real", "0.99999999999"])
+check("multiplier 0.99999999999 renormalizes", obj == {"multiplier": 2 ** 30, "shift": 1}, repr(obj))
+
+expect_error("multiplier negative", ["multiplier", "--real", "-0.5"])
+expect_error("multiplier NaN", ["multiplier", "--real", "nan"])
+expect_error("multiplier Inf", ["multiplier", "--real", "inf"])
+expect_error("multiplier too large", ["multiplier", "--real", str(2.0 ** 30)])
+expect_error("multiplier overflow", ["multiplier", "--real", "1e999"])
+expect_error("multiplier fp32 rounding", ["multiplier", "--real", "0.5", "--rounding", "fp32"])
+expect_error("multiplier unknown rounding", ["multiplier", "--real", "0.5", "--rounding", "up"])
+expect_error("multiplier missing --real", ["multiplier"])
+expect_error("multiplier not a number", ["multiplier", "--real", "half"])
+expect_error("multiplier range options not accepted", ["multiplier", "--real", "0.5", "--dtype", "int8"])
+expect_error("multiplier stray file", ["multiplier", "--real", "0.5", "x.npy"])
+
+# ================================================================================================
+# quantize / dequantize, per tensor
+
+SPECIAL = [0.0, -0.0, 0.5, -0.5, 1.5, 2.5, -2.5, 0.49999997, 1.0, -1.0, 3.14159, -2.71828, 1e-8, 100.0, -100.0,
+           1e30, -1e30, INF, -INF, NAN, 0.0375, -0.0625, 12.7, -12.8, 0.05, 0.15, 0.25, 0.35]
+VALUES = SPECIAL + [rng.uniform(-6, 6) for _ in range(200)]
+VALUES = [f32(v) for v in VALUES]
+xin = write_npy("x.npy", "<f4", (len(VALUES),), VALUES)
+
+for dtype, descr, scale, zp in [("int8", "|i1", 0.05, 3), ("uint8", "|u1", 0.05, 128), ("int16", "<i2", 0.001, -7),
+                                ("int4", "|i1", 0.5, 0), ("uint4", "|u1", 0.75, 8), ("int8", "|i1", 0.1, -128),
+                                ("uint8", "|u1", 0.025, 0)]:
+    lo, hi = full_range(dtype)
+    for compat in ["pytorch", "tflite", "gemmlowp", "xnnpack"]:
+        name = "quantize %s %s s=%r z=%d" % (dtype, compat, scale, zp)
+        out = tmp("q_%s_%s.npy" % (dtype, compat))
+        if run_ok(name, ["quantize", "--scale", repr(scale), "--zero-point", zp, "--dtype", dtype, "--compat", compat,
+                         xin, out]):
+            d, shape, got, offset = read_npy(out)
+            check(name + " [descr]", d == descr, d)
+            check(name + " [shape]", shape == (len(VALUES),), repr(shape))
+            check(name + " [data aligned to 64]", offset % 64 == 0, str(offset))
+            want = [quantize_ref(x, scale, zp, lo, hi, compat) for x in VALUES]
+            bad = [(x, g, w) for x, g, w in zip(VALUES, got, want) if g != w]
+            check(name + " [values]", not bad, repr(bad[:5]))
+            check(name + " [in range]", all(lo <= g <= hi for g in got))
+    # dequantize the pytorch output and compare
+    qfile = tmp("q_%s_pytorch.npy" % dtype)
+    dfile = tmp("d_%s.npy" % dtype)
+    name = "dequantize %s s=%r z=%d" % (dtype, scale, zp)
+    if os.path.exists(qfile) and run_ok(name, ["dequantize", "--scale", repr(scale), "--zero-point", zp, "--dtype", dtype,
+                                               qfile, dfile]):
+        _, _, q, _ = read_npy(qfile)
+        d, shape, got, _ = read_npy(dfile)
+        check(name + " [descr]", d == "<f4", d)
+        want = [dequantize_ref(v, scale, zp) for v in q]
+        check(name + " [values]", [f32_bits(g) for g in got] == [f32_bits(w) for w in want])
+        # round trip: in-range values come back within half a step
+        s = f32(scale)
+        # half a step, plus the float32 error of x * f32(1 / s) and of the product
+        ok = all(abs(g - x) <= s / 2 * 1.0001 + abs(x) * 2.0 ** -21 for x, g in zip(VALUES, got)
+                 if not math.isnan(x) and (lo - zp) * s <= x <= (hi - zp) * s)
+        check(name + " [round trip within scale/2]", ok)
+
+# narrow / reduce-range / custom ranges clamp the codes
+for opts, (lo, hi) in [(["--narrow"], (-127, 127)), (["--reduce-range"], (-64, 63)),
+                       (["--quant-min", "-10", "--quant-max", "20"], (-10, 20))]:
+    name = "quantize range %s" % " ".join(opts)
+    out = tmp("q_range.npy")
+    if run_ok(name, ["quantize", "--scale", "0.05", "--zero-point", "0", xin, out] + opts):
+        _, _, got, _ = read_npy(out)
+        want = [quantize_ref(x, 0.05, 0, lo, hi) for x in VALUES]
+        check(name + " [values]", got == want)
+
+# symmetric scheme: zero point 0 accepted
+run_ok("quantize symmetric int8 zp 0", ["quantize", "--scale", "0.1", "--zero-point", "0", "--scheme", "symmetric",
+                                        xin, tmp("q_sym.npy")])
+
+# shapes: 0-d, empty, multi-dimensional, empty middle dimension; options after the files; "--"
+for shape in [(), (0,), (2, 0, 3), (2, 3, 4), (1, 1, 1, 5)]:
+    n = 1
+    for dim in shape:
+        n *= dim
+    vals = [f32(rng.uniform(-3, 3)) for _ in range(n)]
+    src = write_npy("shape.npy", "<f4", shape, vals)
+    name = "quantize shape %r" % (shape,)
+    out = tmp("q_shape.npy")
+    if run_ok(name, ["quantize", src, out, "--scale", "0.02", "--zero-point", "-5"]):
+        d, got_shape, got, _ = read_npy(out)
+        check(name + " [shape kept]", got_shape == shape, repr(got_shape))
+        check(name + " [values]", got == [quantize_ref(x, 0.02, -5, -128, 127) for x in vals])
+        back = tmp("d_shape.npy")
+        if run_ok(name + " dequantize", ["dequantize", "--scale", "0.02", "--zero-point", "-5", "--", out, back]):
+            _, back_shape, r, _ = read_npy(back)
+            check(name + " dequantize [shape kept]", back_shape == shape)
+            check(name + " dequantize [values]", r == [dequantize_ref(q, 0.02, -5) for q in got])
+
+# affine-float, per tensor
+name = "quantize affine-float per tensor"
+out = tmp("q_aff.npy")
+if run_ok(name, ["quantize", "--scheme", "affine-float", "--dtype", "uint8", "--scale", "0.05", "--zero-point", "117.3",
+                 xin, out]):
+    _, _, got, _ = read_npy(out)
+    want = [quantize_float_zp_ref(x, 0.05, f32(117.3), 0, 255) for x in VALUES]
+    check(name + " [values]", got == want, repr([(x, g, w) for x, g, w in zip(VALUES, got, want) if g != w][:5]))
+    back = tmp("d_aff.npy")
+    if run_ok(name + " dequantize", ["dequantize", "--scheme", "affine-float", "--dtype", "uint8", "--scale", "0.05",
+                                     "--zero-point", "117.3", out, back]):
+        _, _, r, _ = read_npy(back)
+        check(name + " dequantize [values]", r == [dequantize_float_zp_ref(q, 0.05, f32(117.3)) for q in got])
+
+# ================================================================================================
+# per channel
+
+SHAPE = (3, 4, 5)
+N = 3 * 4 * 5
+PC_VALUES = [f32(rng.uniform(-4, 4)) for _ in range(N)]
+PC_VALUES[7] = NAN
+PC_VALUES[11] = INF
+PC_VALUES[13] = -INF
+pc_in = write_npy("pc.npy", "<f4", SHAPE, PC_VALUES)
+
+
+def channel_of(i, axis):
+    idx = []
+    for dim in reversed(SHAPE):
+        idx.append(i % dim)
+        i //= dim
+    idx.reverse()
+    return idx[axis]
+
+
+for axis in [0, 1, 2, -1, -3]:
+    ax = axis % 3
+    C = SHAPE[ax]
+    for dtype, zps in [("int8", [rng.randint(-20, 20) for _ in range(C)]),
+                       ("uint8", [rng.randint(100, 150) for _ in range(C)])]:
+        lo, hi = full_range(dtype)
+        scales = [f32(rng.uniform(0.01, 0.1)) for _ in range(C)]
+        sfile = write_npy("scales.npy", "<f4", (C,), scales)
+        zfile = write_npy("zps.npy", "<i4", (C,), zps)
+        for compat in ["pytorch", "tflite"]:
+            name = "quantize per-channel axis %d %s %s" % (axis, dtype, compat)
+            out = tmp("q_pc.npy")
+            if run_ok(name, ["quantize", "--axis", axis, "--scales", sfile, "--zero-points", zfile, "--dtype", dtype,
+                             "--compat", compat, pc_in, out]):
+                d, shape, got, _ = read_npy(out)
+                check(name + " [shape]", shape == SHAPE)
+                want = [quantize_ref(x, scales[channel_of(i, ax)], zps[channel_of(i, ax)], lo, hi, compat)
+                        for i, x in enumerate(PC_VALUES)]
+                check(name + " [values]", got == want)
+                back = tmp("d_pc.npy")
+                if compat == "pytorch" and run_ok(name + " dequantize",
+                                                  ["dequantize", "--axis", axis, "--scales", sfile, "--zero-points", zfile,
+                                                   "--dtype", dtype, out, back]):
+                    _, shape, r, _ = read_npy(back)
+                    check(name + " dequantize [shape]", shape == SHAPE)
+                    want_r = [dequantize_ref(q, scales[channel_of(i, ax)], zps[channel_of(i, ax)]) for i, q in enumerate(got)]
+                    check(name + " dequantize [values]", r == want_r)
+                    def in_range(i, x):
+                        s, z = scales[channel_of(i, ax)], zps[channel_of(i, ax)]
+                        return math.isfinite(x) and (lo - z) * s <= x <= (hi - z) * s
+                    close = all(abs(b - x) <= scales[channel_of(i, ax)] / 2 * 1.0001 + abs(x) * 2.0 ** -21
+                                for i, (x, b) in enumerate(zip(PC_VALUES, r)) if in_range(i, x))
+                    check(name + " round trip [within scale/2]", close)
+
+# per-channel affine-float
+C = 4
+scales = [f32(rng.uniform(0.01, 0.05)) for _ in range(C)]
+fzps = [f32(rng.uniform(80, 170)) for _ in range(C)]
+sfile = write_npy("scales_f.npy", "<f4", (C,), scales)
+zfile = write_npy("zps_f.npy", "<f4", (C,), fzps)
+name = "quantize per-channel affine-float axis 1"
+out = tmp("q_pcf.npy")
+if run_ok(name, ["quantize", "--scheme", "affine-float", "--dtype", "uint8", "--axis", "1", "--scales", sfile,
+                 "--zero-points", zfile, pc_in, out]):
+    _, _, got, _ = read_npy(out)
+    want = [quantize_float_zp_ref(x, scales[channel_of(i, 1)], fzps[channel_of(i, 1)], 0, 255)
+            for i, x in enumerate(PC_VALUES)]
+    check(name + " [values]", got == want)
+    back = tmp("d_pcf.npy")
+    if run_ok(name + " dequantize", ["dequantize", "--scheme", "affine-float", "--dtype", "uint8", "--axis", "1",
+                                     "--scales", sfile, "--zero-points", zfile, out, back]):
+        _, _, r, _ = read_npy(back)
+        want_r = [dequantize_float_zp_ref(q, scales[channel_of(i, 1)], fzps[channel_of(i, 1)]) for i, q in enumerate(got)]
+        check(name + " dequantize [values]", r == want_r)
+
+# ================================================================================================
+# quantize / dequantize errors
+
+i8 = write_npy("i8.npy", "|i1", (4,), [1, -2, 3, -128])
+u8 = write_npy("u8.npy", "|u1", (4,), [1, 2, 3, 255])
+i16 = write_npy("i16.npy", "<i2", (2,), [1, -300])
+i32 = write_npy("i32.npy", "<i4", (3,), [1, 2, 3])
+i4_bad = write_npy("i4_bad.npy", "|i1", (3,), [1, -8, 8])
+u4_bad = write_npy("u4_bad.npy", "|u1", (3,), [1, 15, 16])
+sc3 = write_npy("sc3.npy", "<f4", (3,), [0.1, 0.2, 0.3])
+sc4 = write_npy("sc4.npy", "<f4", (4,), [0.1, 0.2, 0.3, 0.4])
+sc_2d = write_npy("sc2d.npy", "<f4", (3, 1), [0.1, 0.2, 0.3])
+sc_bad = write_npy("scbad.npy", "<f4", (3,), [0.1, 0.0, 0.3])
+sc_nan = write_npy("scnan.npy", "<f4", (3,), [0.1, NAN, 0.3])
+sc_i32 = write_npy("sci32.npy", "<i4", (3,), [1, 2, 3])
+zp3 = write_npy("zp3.npy", "<i4", (3,), [0, 1, 2])
+zp3_bad = write_npy("zp3bad.npy", "<i4", (3,), [0, 1, 200])
+zp3_f = write_npy("zp3f.npy", "<f4", (3,), [0.0, 1.0, 2.0])
+zp3_nonzero = write_npy("zp3nz.npy", "<i4", (3,), [0, 0, 1])
+scalar = write_npy("scalar.npy", "<f4", (), [1.0])
+out_err = tmp("never_written.npy")
+P = ["--scale", "0.1", "--zero-point", "0"]
+
+expect_error("quantize int8 input", ["quantize"] + P + [i8, out_err], no_output=out_err)
+expect_error("quantize int32 input", ["quantize"] + P + [i32, out_err], no_output=out_err)
+expect_error("quantize scale 0", ["quantize", "--scale", "0", "--zero-point", "0", xin, out_err], no_output=out_err)
+expect_error("quantize scale negative", ["quantize", "--scale", "-0.1", "--zero-point", "0", xin, out_err])
+expect_error("quantize scale NaN", ["quantize", "--scale", "nan", "--zero-point", "0", xin, out_err])
+expect_error("quantize scale Inf", ["quantize", "--scale", "inf", "--zero-point", "0", xin, out_err])
+expect_error("quantize scale underflows float32", ["quantize", "--scale", "1e-50", "--zero-point", "0", xin, out_err])
+expect_error("quantize scale whose reciprocal overflows", ["quantize", "--scale", "1e-40", "--zero-point", "0", xin, out_err])
+expect_error("quantize scale beyond float32", ["quantize", "--scale", "1e39", "--zero-point", "0", xin, out_err])
+expect_error("quantize zero point above int8", ["quantize", "--scale", "0.1", "--zero-point", "128", xin, out_err])
+expect_error("quantize zero point below uint8", ["quantize", "--scale", "0.1", "--zero-point", "-1", "--dtype", "uint8",
+                                                 xin, out_err])
+expect_error("quantize zero point outside narrow range", ["quantize", "--scale", "0.1", "--zero-point", "-128", "--narrow",
+                                                          xin, out_err])
+expect_error("quantize zero point outside int4", ["quantize", "--scale", "0.1", "--zero-point", "8", "--dtype", "int4",
+                                                  xin, out_err])
+expect_error("quantize zero point not an integer", ["quantize", "--scale", "0.1", "--zero-point", "1.5", xin, out_err])
+expect_error("quantize zero point beyond int32", ["quantize", "--scale", "0.1", "--zero-point", "4294967296", xin, out_err])
+expect_error("quantize symmetric with non-zero zero point", ["quantize", "--scale", "0.1", "--zero-point", "3",
+                                                             "--scheme", "symmetric", xin, out_err])
+expect_error("quantize missing --zero-point", ["quantize", "--scale", "0.1", xin, out_err])
+expect_error("quantize missing --scale", ["quantize", "--zero-point", "0", xin, out_err])
+expect_error("quantize no parameters", ["quantize", xin, out_err])
+expect_error("quantize per-tensor and per-channel", ["quantize", "--scale", "0.1", "--zero-point", "0", "--axis", "0",
+                                                     "--scales", sc3, "--zero-points", zp3, xin, out_err])
+expect_error("quantize missing output file", ["quantize"] + P + [xin])
+expect_error("quantize three files", ["quantize"] + P + [xin, out_err, out_err])
+expect_error("quantize missing input file", ["quantize"] + P + [tmp("does_not_exist.npy"), out_err], no_output=out_err)
+expect_error("quantize input is a directory", ["quantize"] + P + [TMP, out_err], no_output=out_err)
+expect_error("quantize unwritable output", ["quantize"] + P + [xin, os.path.join(TMP, "no_such_dir", "o.npy")])
+expect_error("quantize unknown option", ["quantize", "--scale", "0.1", "--zero-point", "0", "--bias", "1", xin, out_err])
+expect_error("quantize unknown short option", ["quantize"] + P + ["-x", xin, out_err])
+expect_error("quantize bad quant range", ["quantize"] + P + ["--quant-min", "10", "--quant-max", "-10", xin, out_err])
+expect_error("quantize affine-float with tflite", ["quantize", "--scheme", "affine-float", "--compat", "tflite",
+                                                   "--scale", "0.1", "--zero-point", "0.5", xin, out_err])
+expect_error("quantize affine-float zero point NaN", ["quantize", "--scheme", "affine-float", "--scale", "0.1",
+                                                      "--zero-point", "nan", "--dtype", "uint8", xin, out_err])
+# per channel
+pc3 = write_npy("pc3.npy", "<f4", (2, 3), [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+expect_error("per-channel missing --zero-points", ["quantize", "--axis", "1", "--scales", sc3, pc3, out_err])
+expect_error("per-channel missing --axis", ["quantize", "--scales", sc3, "--zero-points", zp3, pc3, out_err])
+expect_error("per-channel axis out of range", ["quantize", "--axis", "2", "--scales", sc3, "--zero-points", zp3,
+                                               pc3, out_err])
+expect_error("per-channel negative axis out of range", ["quantize", "--axis", "-3", "--scales", sc3, "--zero-points", zp3,
+                                                        pc3, out_err])
+expect_error("per-channel axis not an integer", ["quantize", "--axis", "one", "--scales", sc3, "--zero-points", zp3,
+                                                 pc3, out_err])
+expect_error("per-channel wrong channel count", ["quantize", "--axis", "0", "--scales", sc3, "--zero-points", zp3,
+                                                 pc3, out_err])
+expect_error("per-channel scales/zero points length mismatch", ["quantize", "--axis", "1", "--scales", sc4,
+                                                                "--zero-points", zp3, pc3, out_err])
+expect_error("per-channel 2-D scales", ["quantize", "--axis", "1", "--scales", sc_2d, "--zero-points", zp3, pc3, out_err])
+expect_error("per-channel zero scale", ["quantize", "--axis", "1", "--scales", sc_bad, "--zero-points", zp3, pc3, out_err])
+expect_error("per-channel NaN scale", ["quantize", "--axis", "1", "--scales", sc_nan, "--zero-points", zp3, pc3, out_err])
+expect_error("per-channel int32 scales", ["quantize", "--axis", "1", "--scales", sc_i32, "--zero-points", zp3, pc3, out_err])
+expect_error("per-channel float zero points without affine-float", ["quantize", "--axis", "1", "--scales", sc3,
+                                                                    "--zero-points", zp3_f, pc3, out_err])
+expect_error("per-channel int32 zero points with affine-float", ["quantize", "--axis", "1", "--scales", sc3,
+                                                                 "--zero-points", zp3, "--scheme", "affine-float",
+                                                                 "--dtype", "uint8", pc3, out_err])
+expect_error("per-channel zero point out of range", ["quantize", "--axis", "1", "--scales", sc3, "--zero-points", zp3_bad,
+                                                     pc3, out_err])
+expect_error("per-channel symmetric non-zero zero point", ["quantize", "--axis", "1", "--scales", sc3, "--zero-points",
+                                                           zp3_nonzero, "--scheme", "symmetric", pc3, out_err])
+expect_error("per-channel on a 0-d array", ["quantize", "--axis", "0", "--scales", sc3, "--zero-points", zp3, scalar,
+                                            out_err])
+expect_error("per-channel missing scales file", ["quantize", "--axis", "1", "--scales", tmp("nope.npy"), "--zero-points",
+                                                 zp3, pc3, out_err])
+# dequantize dtype checks
+expect_error("dequantize uint8 file as int8", ["dequantize"] + P + [u8, out_err], no_output=out_err)
+expect_error("dequantize int8 file as uint8", ["dequantize"] + P + ["--dtype", "uint8", i8, out_err])
+expect_error("dequantize int16 file as int8", ["dequantize"] + P + [i16, out_err])
+expect_error("dequantize float32 file", ["dequantize"] + P + [xin, out_err])
+expect_error("dequantize int32 file", ["dequantize"] + P + ["--dtype", "int16", i32, out_err])
+expect_error("dequantize int4 value out of range", ["dequantize"] + P + ["--dtype", "int4", i4_bad, out_err])
+expect_error("dequantize uint4 value out of range", ["dequantize", "--scale", "0.1", "--zero-point", "8", "--dtype", "uint4",
+                                                     u4_bad, out_err])
+expect_error("dequantize zero point out of range", ["dequantize", "--scale", "0.1", "--zero-point", "300", "--dtype",
+                                                    "int8", i8, out_err])
+run_ok("dequantize int16 file as int16", ["dequantize"] + P + ["--dtype", "int16", i16, tmp("d16.npy")])
+run_ok("dequantize int4 in range", ["dequantize"] + P + ["--dtype", "int4", write_npy("i4ok.npy", "|i1", (2,), [-8, 7]),
+                                                         tmp("d4.npy")])
+_, _, r, _ = read_npy(tmp("d4.npy"))
+check("dequantize int4 values", r == [f32(-8 * f32(0.1)), f32(7 * f32(0.1))], repr(r))
+
+# ================================================================================================
+# malformed .npy files (each must be refused by quantize with exit 2, never a crash)
+
+good_payload = pack("<f4", [1.0, 2.0, 3.0])
+bad_files = {
+    "empty file": b"",
+    "only magic": b"\x93NUMPY",
+    "bad magic": b"\x93NUMPX\x01\x00" + npy_bytes("<f4", (3,), good_payload)[8:],
+    "not npy at all": b"hello world, this is not an npy file at all" * 3,
+    "version 2.0": npy_bytes("<f4", (3,), good_payload, version=(2, 0)),
+    "version 3.0": npy_bytes("<f4", (3,), good_payload, version=(3, 0)),
+    "version 1.1": npy_bytes("<f4", (3,), good_payload, version=(1, 1)),
+    "big-endian float": npy_bytes(">f4", (3,), struct.pack(">3f", 1, 2, 3)),
+    "big-endian int16": npy_bytes(">i2", (3,), struct.pack(">3h", 1, 2, 3)),
+    "native-order float": npy_bytes("=f4", (3,), good_payload),
+    "fortran order": npy_bytes("<f4", (3,), good_payload, fortran=True),
+    "object dtype": npy_bytes("|O", (3,), b"\0" * 24),
+    "float64": npy_bytes("<f8", (3,), struct.pack("<3d", 1, 2, 3)),
+    "unicode dtype": npy_bytes("<U4", (3,), b"\0" * 48),
+    "truncated data": npy_bytes("<f4", (3,), good_payload[:-1]),
+    "no data": npy_bytes("<f4", (3,), b""),
+    "extra data": npy_bytes("<f4", (3,), good_payload + b"\0\0\0\0"),
+    "header longer than file": npy_bytes("<f4", (3,), b"", header_len=5000),
+    "header length cuts dict": npy_bytes("<f4", (3,), good_payload, header_len=20),
+    "shape overflow": npy_bytes("<f4", (2 ** 40, 2 ** 40), good_payload),
+    "shape overflow with zero": npy_bytes("<f4", (2 ** 40, 2 ** 40, 0), b""),
+    "huge dimension": npy_bytes("<f4", (), good_payload,
+                                header="{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999999,), }\n"),
+    "negative dimension": npy_bytes("<f4", (), good_payload,
+                                    header="{'descr': '<f4', 'fortran_order': False, 'shape': (-3,), }\n"),
+    "float dimension": npy_bytes("<f4", (), good_payload,
+                                 header="{'descr': '<f4', 'fortran_order': False, 'shape': (3.0,), }\n"),
+    "shape not a tuple": npy_bytes("<f4", (), good_payload,
+                                   header="{'descr': '<f4', 'fortran_order': False, 'shape': [3], }\n"),
+    "one-dim shape without comma": npy_bytes("<f4", (), good_payload,
+                                             header="{'descr': '<f4', 'fortran_order': False, 'shape': (3), }\n"),
+    "too many dimensions": npy_bytes("<f4", (1,) * 65, pack("<f4", [1.0])),
+    "missing shape": npy_bytes("<f4", (), good_payload, header="{'descr': '<f4', 'fortran_order': False, }\n"),
+    "missing descr": npy_bytes("<f4", (), good_payload, header="{'fortran_order': False, 'shape': (3,), }\n"),
+    "missing fortran_order": npy_bytes("<f4", (), good_payload, header="{'descr': '<f4', 'shape': (3,), }\n"),
+    "extra key": npy_bytes("<f4", (), good_payload,
+                           header="{'descr': '<f4', 'fortran_order': False, 'shape': (3,), 'x': 1}\n"),
+    "repeated key": npy_bytes("<f4", (), good_payload,
+                              header="{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (3,), }\n"),
+    "structured dtype": npy_bytes("<f4", (), good_payload,
+                                  header="{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (3,), }\n"),
+    "header not a dict": npy_bytes("<f4", (), good_payload, header="['descr', '<f4']\n"),
+    "text after dict": npy_bytes("<f4", (), good_payload,
+                                 header="{'descr': '<f4', 'fortran_order': False, 'shape': (3,), } junk\n"),
+    "unterminated string": npy_bytes("<f4", (), good_payload, header="{'descr: <f4, 'fortran_order': False}\n"),
+    "unterminated dict": npy_bytes("<f4", (), good_payload, header="{'descr': '<f4', 'fortran_order': False, 'shape': (3,)"),
+    "fortran_order not a bool": npy_bytes("<f4", (), good_payload,
+                                          header="{'descr': '<f4', 'fortran_order': 0, 'shape': (3,), }\n"),
+    "escape in string": npy_bytes("<f4", (), good_payload,
+                                  header="{'descr': '<f\\x34', 'fortran_order': False, 'shape': (3,), }\n"),
+    "NUL in header": npy_bytes("<f4", (), good_payload,
+                               header="{'descr': '<f4',\0 'fortran_order': False, 'shape': (3,), }\n"),
+}
+for name, data in bad_files.items():
+    path = write_raw("bad.npy", data)
+    expect_error("malformed .npy: " + name, ["quantize"] + P + [path, out_err], no_output=out_err)
+# the same files as per-channel parameter files
+for name in ["big-endian float", "fortran order", "truncated data", "version 2.0"]:
+    path = write_raw("bad_param.npy", bad_files[name])
+    expect_error("malformed --scales: " + name, ["quantize", "--axis", "1", "--scales", path, "--zero-points", zp3,
+                                                 pc3, out_err])
+
+# accepted variants: double-quoted strings, no trailing comma, '<i1', old 'L' suffix, other key order
+for name, header, descr, payload in [
+        ("double quotes", '{"descr": "<f4", "fortran_order": False, "shape": (3,)}\n', "<f4", good_payload),
+        ("key order", "{'shape': (3,), 'fortran_order': False, 'descr': '<f4'}\n", "<f4", good_payload),
+        ("unaligned header", "{'descr': '<f4', 'fortran_order': False, 'shape': (3,)}\n", "<f4", good_payload),
+        ("long suffix", "{'descr': '<f4', 'fortran_order': False, 'shape': (3L,), }\n", "<f4", good_payload)]:
+    path = write_raw("variant.npy", npy_bytes(descr, (), payload, header=header))
+    out = tmp("variant_out.npy")
+    if run_ok("accepted .npy variant: " + name, ["quantize", "--scale", "0.5", "--zero-point", "0", path, out]):
+        _, shape, got, _ = read_npy(out)
+        check("accepted .npy variant: %s [values]" % name, shape == (3,) and got == [2, 4, 6], repr(got))
+path = write_raw("i1_le.npy", npy_bytes("<i1", (2,), pack("|i1", [5, -5])))
+run_ok("accepted .npy variant: '<i1'", ["dequantize", "--scale", "1", "--zero-point", "0", path, tmp("i1_le_out.npy")])
+
+# deterministic mutation fuzz: every run ends with status 0 or 2, never a signal
+base = npy_bytes("<f4", (5, 2), pack("<f4", [float(i) for i in range(10)]))
+fuzz_bad = []
+for it in range(150):
+    data = bytearray(base)
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.random()
+        pos = rng.randrange(len(data))
+        if kind < 0.5:
+            data[pos] = rng.randrange(256)
+        elif kind < 0.75:
+            del data[pos:pos + rng.randint(1, 8)]
+        else:
+            data[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        if not data:
+            break
+    path = write_raw("fuzz.npy", bytes(data))
+    rc, out, err = run(["quantize", "--axis", "1", "--scales", write_npy("fs.npy", "<f4", (2,), [0.5, 0.25]),
+                        "--zero-points", write_npy("fz.npy", "<i4", (2,), [0, 1]), path, tmp("fuzz_out.npy")])
+    if rc not in (0, 2) or (rc == 2 and not (err.startswith("qlin: ") and err.count("\n") == 1)):
+        fuzz_bad.append((it, rc, err))
+check("mutation fuzz of .npy input (150 runs): exit 0 or 2 only", not fuzz_bad, repr(fuzz_bad[:3]))
+
+# ================================================================================================
+# requantize
+
+ACC = [0, 1, -1, 2, -2, 3, -3, 100, -100, 127, -128, 1000, -1000, 12345, -12345, 65535, -65536, 1 << 20, -(1 << 20),
+       INT32_MAX, INT32_MIN, INT32_MAX - 1, INT32_MIN + 1, 2 ** 30, -(2 ** 30)]
+ACC += [rng.randint(-2 ** 31, 2 ** 31 - 1) for _ in range(60)] + [rng.randint(-5000, 5000) for _ in range(60)]
+acc_file = write_npy("acc.npy", "<i4", (len(ACC),), ACC)
+acc_2d = write_npy("acc2d.npy", "<i4", (5, 3), ACC[:15])
+
+for real in [0.0123, 0.5, 0.75, 1.0, 3.7, 1.0 / 1024, 2.5e-6, 0.00390625, 12.0, 1e-12]:
+    m, s = quantize_multiplier_ref(real)
+    for dtype, zp, extra, (lo, hi) in [("int8", 0, [], (-128, 127)), ("int8", -5, [], (-128, 127)),
+                                       ("uint8", 128, [], (0, 255)), ("int16", 17, [], (-32768, 32767)),
+                                       ("int4", 1, [], (-8, 7)), ("uint4", 8, [], (0, 15)),
+                                       ("int8", -128, ["--quant-min", "-128", "--quant-max", "50"], (-128, 50)),
+                                       ("int8", 0, ["--narrow"], (-127, 127))]:
+        for rounding in ["double", "single", "fp32"]:
+            name = "requantize real=%r %s zp=%d %s %s" % (real, dtype, zp, rounding, " ".join(extra))
+            out = tmp("rq.npy")
+            if run_ok(name, ["requantize", "--real", repr(real), "--zero-point", zp, "--dtype", dtype, "--rounding",
+                             rounding, acc_file, out] + extra):
+                d, shape, got, _ = read_npy(out)
+                check(name + " [descr]", d == {"int8": "|i1", "uint8": "|u1", "int16": "<i2", "int4": "|i1",
+                                               "uint4": "|u1"}[dtype], d)
+                want = [requantize_ref(x, rounding, m, s, real, zp, lo, hi) for x in ACC]
+                bad = [(x, g, w) for x, g, w in zip(ACC, got, want) if g != w]
+                check(name + " [values]", not bad, repr(bad[:4]))
+# default rounding is double
+out = tmp("rq_default.npy")
+if run_ok("requantize default rounding", ["requantize", "--real", "0.0123", "--zero-point", "3", acc_file, out]):
+    _, _, got, _ = read_npy(out)
+    m, s = quantize_multiplier_ref(0.0123)
+    check("requantize default rounding is double", got == [requantize_ref(x, "double", m, s, 0.0123, 3, -128, 127)
+                                                            for x in ACC])
+# explicit (multiplier, shift), including a left shift and a non-normalized multiplier
+for m, s in [(1073741824, 0), (1518500250, -7), (2147483647, 3), (123456, 0), (0, 0), (1900000000, -31),
+             (1073741824, 30)]:
+    for rounding in ["double", "single"]:
+        name = "requantize --multiplier %d --shift %d %s" % (m, s, rounding)
+        out = tmp("rq_ms.npy")
+        if run_ok(name, ["requantize", "--multiplier", m, "--shift", s, "--zero-point", "-3", "--rounding", rounding,
+                         acc_file, out]):
+            _, _, got, _ = read_npy(out)
+            want = [requantize_ref(x, rounding, m, s, 0.0, -3, -128, 127) for x in ACC]
+            check(name + " [values]", got == want, repr([(x, g, w) for x, g, w in zip(ACC, got, want) if g != w][:4]))
+# shape kept
+out = tmp("rq2d.npy")
+if run_ok("requantize 2-D", ["requantize", "--real", "0.01", "--zero-point", "0", acc_2d, out]):
+    _, shape, _, _ = read_npy(out)
+    check("requantize 2-D [shape kept]", shape == (5, 3), repr(shape))
+empty_acc = write_npy("acc_empty.npy", "<i4", (0, 4), [])
+out = tmp("rq_empty.npy")
+if run_ok("requantize empty", ["requantize", "--real", "0.01", "--zero-point", "0", empty_acc, out]):
+    _, shape, got, _ = read_npy(out)
+    check("requantize empty [shape kept]", shape == (0, 4) and got == [])
+
+R = ["--real", "0.01", "--zero-point", "0"]
+expect_error("requantize float input", ["requantize"] + R + [xin, out_err], no_output=out_err)
+expect_error("requantize int8 input", ["requantize"] + R + [i8, out_err])
+expect_error("requantize int16 input", ["requantize"] + R + [i16, out_err])
+expect_error("requantize --real and --multiplier", ["requantize", "--real", "0.5", "--multiplier", "1073741824", "--shift",
+                                                    "0", "--zero-point", "0", acc_file, out_err])
+expect_error("requantize no multiplier", ["requantize", "--zero-point", "0", acc_file, out_err])
+expect_error("requantize --multiplier without --shift", ["requantize", "--multiplier", "1073741824", "--zero-point", "0",
+                                                         acc_file, out_err])
+expect_error("requantize --shift without --multiplier", ["requantize", "--shift", "1", "--zero-point", "0",
+                                                         acc_file, out_err])
+expect_error("requantize shift 31", ["requantize", "--multiplier", "1073741824", "--shift", "31", "--zero-point", "0",
+                                     acc_file, out_err])
+expect_error("requantize shift -32", ["requantize", "--multiplier", "1073741824", "--shift", "-32", "--zero-point", "0",
+                                      acc_file, out_err])
+expect_error("requantize negative multiplier", ["requantize", "--multiplier", "-5", "--shift", "0", "--zero-point", "0",
+                                                acc_file, out_err])
+expect_error("requantize multiplier beyond int32", ["requantize", "--multiplier", "2147483648", "--shift", "0",
+                                                    "--zero-point", "0", acc_file, out_err])
+expect_error("requantize fp32 with (multiplier, shift)", ["requantize", "--multiplier", "1073741824", "--shift", "0",
+                                                          "--zero-point", "0", "--rounding", "fp32", acc_file, out_err])
+expect_error("requantize missing --zero-point", ["requantize", "--real", "0.5", acc_file, out_err])
+expect_error("requantize zero point outside int8", ["requantize", "--real", "0.5", "--zero-point", "200", acc_file, out_err])
+expect_error("requantize zero point outside uint8", ["requantize", "--real", "0.5", "--zero-point", "-1", "--dtype", "uint8",
+                                                     acc_file, out_err])
+expect_error("requantize negative real", ["requantize", "--real", "-0.5", "--zero-point", "0", acc_file, out_err])
+expect_error("requantize NaN real", ["requantize", "--real", "nan", "--zero-point", "0", acc_file, out_err])
+expect_error("requantize Inf real", ["requantize", "--real", "inf", "--zero-point", "0", "--rounding", "fp32",
+                                     acc_file, out_err])
+expect_error("requantize real too large", ["requantize", "--real", "2e9", "--zero-point", "0", acc_file, out_err])
+expect_error("requantize real beyond float32 (fp32)", ["requantize", "--real", "1e39", "--zero-point", "0", "--rounding",
+                                                       "fp32", acc_file, out_err])
+expect_error("requantize unknown rounding", ["requantize", "--real", "0.5", "--zero-point", "0", "--rounding", "nearest",
+                                             acc_file, out_err])
+expect_error("requantize affine-float", ["requantize", "--real", "0.5", "--zero-point", "0", "--scheme", "affine-float",
+                                         acc_file, out_err])
+expect_error("requantize symmetric with non-zero zero point", ["requantize", "--real", "0.5", "--zero-point", "4",
+                                                               "--scheme", "symmetric", acc_file, out_err])
+expect_error("requantize bad range", ["requantize"] + R + ["--quant-min", "0", "--quant-max", "500", acc_file, out_err])
+expect_error("requantize malformed input", ["requantize"] + R + [write_raw("bad_rq.npy", bad_files["fortran order"]),
+                                                                 out_err])
+expect_error("requantize missing input", ["requantize"] + R + [tmp("nothing.npy"), out_err])
+expect_error("requantize one file", ["requantize"] + R + [acc_file])
+expect_error("requantize per-channel options not accepted", ["requantize"] + R + ["--axis", "0", acc_file, out_err])
+
+# ================================================================================================
+# top level
+
+expect_error("no subcommand", [])
+expect_error("unknown subcommand", ["frobnicate"])
+expect_error("calibrate not available", ["calibrate", "--observer", "minmax", xin], "calibrate: not available yet (observers)")
+rc, out, err = run(["calibrate"])
+check("calibrate exact message", rc == 2 and err == "qlin: calibrate: not available yet (observers)\n", repr(err))
+expect_error("control characters in a file name stay on one line", ["quantize"] + P + [tmp("a\nb.npy"), out_err])
+rc, out, err = run(["--version"])
+check("--version", rc == 0 and out.startswith("qlin "), repr(out))
+
+shutil.rmtree(TMP, ignore_errors=True)
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
