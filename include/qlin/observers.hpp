@@ -1,0 +1,22 @@
+// observers.hpp: all of qlin's observers (streaming statistics -> quantization parameters).
+//
+// Copyright 2026 The qlin Authors. SPDX-License-Identifier: Apache-2.0
+//
+//   observers/reduce.hpp       the finite min / max reduction (vectorized; NaN / Inf skipped and counted)
+//   observers/serialize.hpp    the versioned byte format ("QLOB") of observer states
+//   observers/minmax.hpp       minmax_observer, moving_average_minmax_observer (PyTorch's, per tensor)
+//   observers/per_channel.hpp  per_channel_minmax_observer, per_channel_moving_average_minmax_observer
+//   observers/entropy.hpp      tensorrt_entropy_amax, percentile_amax on a fixed (counts, edges) histogram
+//
+// Every observer: observe(batch...), merge(other) -> status, calculate_qparams(qparams_options)
+// -> result<...>, serialize() -> bytes, static deserialize(bytes) -> result<observer>.
+#ifndef QLIN_OBSERVERS_HPP_
+#define QLIN_OBSERVERS_HPP_
+
+#include "observers/entropy.hpp"
+#include "observers/minmax.hpp"
+#include "observers/per_channel.hpp"
+#include "observers/reduce.hpp"
+#include "observers/serialize.hpp"
+
+#endif  // QLIN_OBSERVERS_HPP_
