@@ -9,7 +9,9 @@
 //   qlin multiplier  --real R [--rounding double|single]
 //   qlin requantize  (--real R | --multiplier M --shift S) --zero-point Z
 //                    [--rounding double|single|fp32] [range options] IN.npy OUT.npy
-//   qlin calibrate   (not available yet: it needs the observers)
+//   qlin calibrate   --observer minmax|moving-average|histogram|entropy|percentile|mse|admm
+//                    [--averaging-constant C] [--bins N] [--percentile P] [--axis K]
+//                    [range options] BATCH.npy [BATCH.npy ...]
 //
 // Results go to stdout as one JSON object; every error is exit status 2 and one line on stderr
 // beginning with "qlin: ". The tool uses no exceptions for control flow and builds with
@@ -31,6 +33,7 @@
 #include <qlin/config.hpp>
 #include <qlin/dtype.hpp>
 #include <qlin/fixed_point.hpp>
+#include <qlin/observers.hpp>
 #include <qlin/params.hpp>
 #include <qlin/quantize.hpp>
 #include <qlin/requantize.hpp>
@@ -57,7 +60,7 @@ const char* const usage_main =
     "  dequantize  quantized .npy -> float32 .npy\n"
     "  multiplier  a real multiplier as a Q31 mantissa and a shift (TFLite)\n"
     "  requantize  int32 .npy accumulators -> quantized .npy\n"
-    "  calibrate   observers (not available yet)\n"
+    "  calibrate   observers over .npy batches -> scale and zero point\n"
     "\n"
     "  qlin qparams     --min X --max X [range options]\n"
     "  qlin quantize    (--scale S --zero-point Z | --axis K --scales F.npy --zero-points F.npy)\n"
@@ -66,6 +69,9 @@ const char* const usage_main =
     "  qlin multiplier  --real R [--rounding double|single]\n"
     "  qlin requantize  (--real R | --multiplier M --shift S) --zero-point Z\n"
     "                   [--rounding double|single|fp32] [range options] IN.npy OUT.npy\n"
+    "  qlin calibrate   --observer minmax|moving-average|histogram|entropy|percentile|mse|admm\n"
+    "                   [--averaging-constant C] [--bins N] [--percentile P] [--axis K]\n"
+    "                   [range options] BATCH.npy [BATCH.npy ...]\n"
     "range options:     [--dtype int8|uint8|int16|int4|uint4] [--scheme affine|symmetric|affine-float]\n"
     "                   [--reduce-range] [--narrow] [--quant-min N --quant-max N]\n"
     "                   [--compat pytorch|tflite|gemmlowp|xnnpack]\n"
@@ -157,7 +163,21 @@ const char* const usage_calibrate =
     "                      [--averaging-constant C] [--bins N] [--percentile P] [--axis K]\n"
     "                      [range options] BATCH.npy [BATCH.npy ...]\n"
     "\n"
-    "Not available yet: it comes with qlin's observers. It exits with status 2.\n";
+    "Feeds each float32 BATCH.npy to the observer as one batch, in order, and prints\n"
+    "  {\"scale\": [...], \"zero_point\": [...], \"min\": [...], \"max\": [...]}\n"
+    "(one entry per channel with --axis, else one). min / max: the observed range (minmax,\n"
+    "moving-average) or the chosen clipping range (the others; -amax / +amax when symmetric).\n"
+    "  minmax           PyTorch's MinMaxObserver (per channel with --axis K)\n"
+    "  moving-average   PyTorch's MovingAverageMinMaxObserver, --averaging-constant C (0.01)\n"
+    "  histogram        PyTorch's HistogramObserver L2 search on qlin's exact histogram\n"
+    "  mse              qlin's search for the range of least expected quantization error\n"
+    "  entropy          TensorRT's KL threshold on the |x| histogram (affine: clipped to the data)\n"
+    "  percentile       --percentile P (99.99): TensorRT's on |x| with --scheme symmetric, else\n"
+    "                   two-sided [(100-P)/2, (100+P)/2] percent\n"
+    "  admm             MNN's ADMM scales over all batches concatenated (per channel with --axis K);\n"
+    "                   always symmetric\n"
+    "--bins N (2048) sets the histogram size. NaN / Inf values are skipped; no finite value is an error.\n"
+    "\n";
 
 // ---------------------------------------------------------------------------------------------
 // Errors.
@@ -832,18 +852,252 @@ int cmd_requantize(int argc, char** argv) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// qlin calibrate (later, with the observers)
+// qlin calibrate
 
-int cmd_calibrate(int argc, char** argv) {
-  for (int i = 2; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--") == 0) break;
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::fputs(usage_calibrate, stdout);
-      std::fputs(usage_range, stdout);
-      return exit_ok;
+enum class observer_name { minmax, moving_average, histogram, entropy, percentile, mse, admm };
+
+bool parse_observer(const char* v, observer_name& out) {
+  static const struct {
+    const char* name;
+    observer_name o;
+  } all[] = {{"minmax", observer_name::minmax},   {"moving-average", observer_name::moving_average},
+             {"histogram", observer_name::histogram}, {"entropy", observer_name::entropy},
+             {"percentile", observer_name::percentile}, {"mse", observer_name::mse},
+             {"admm", observer_name::admm}};
+  for (const auto& e : all) {
+    if (std::strcmp(v, e.name) == 0) {
+      out = e.o;
+      return true;
     }
   }
-  return report(nullptr, "calibrate: not available yet (observers)");
+  return false;
+}
+
+struct calib_output {
+  std::vector<float> scale, mn, mx;
+  std::vector<std::int32_t> zp;
+  std::vector<float> fzp;
+  bool float_zp = false;
+};
+
+int print_calibration(const char* cmd, const calib_output& o) {
+  std::string s, z, a, b;
+  for (std::size_t c = 0; c < o.scale.size(); ++c) {
+    const char* sep = c == 0 ? "" : ", ";
+    if (!std::isfinite(o.scale[c]) || !(o.scale[c] > 0.0f)) return report(cmd, "the computed scale is not finite and > 0");
+    if (o.float_zp && !std::isfinite(o.fzp[c])) return report(cmd, "the computed zero point is not finite");
+    s += sep + json_float(static_cast<double>(o.scale[c]));
+    z += sep + (o.float_zp ? json_float(static_cast<double>(o.fzp[c])) : std::to_string(o.zp[c]));
+    a += sep + json_float(static_cast<double>(o.mn[c]));
+    b += sep + json_float(static_cast<double>(o.mx[c]));
+  }
+  std::printf("{\"scale\": [%s], \"zero_point\": [%s], \"min\": [%s], \"max\": [%s]}\n", s.c_str(), z.c_str(), a.c_str(),
+              b.c_str());
+  return exit_ok;
+}
+
+int cmd_calibrate(int argc, char** argv) {
+  const char* cmd = "calibrate";
+  parsed_args a;
+  const parse_outcome po = parse_args(
+      cmd, argc, argv,
+      with_range({{"--observer", true}, {"--averaging-constant", true}, {"--bins", true}, {"--percentile", true}, {"--axis", true}}),
+      usage_calibrate, true, a);
+  if (po != parse_outcome::ok) return po == parse_outcome::help ? exit_ok : exit_error;
+  if (!require(cmd, a, "--observer")) return exit_error;
+  observer_name obs = observer_name::minmax;
+  if (!parse_observer(a.get("--observer"), obs)) {
+    return report(cmd, "--observer: unknown observer " + quoted(a.get("--observer")) +
+                           " (expected minmax, moving-average, histogram, entropy, percentile, mse or admm)");
+  }
+  if (a.positional.empty()) return report(cmd, "expected at least one BATCH.npy");
+  range_config rc;
+  qlin::qrange qr;
+  if (!read_range(cmd, a, rc) || !make_range(cmd, rc, qr)) return exit_error;
+  const bool histogram_based = obs == observer_name::histogram || obs == observer_name::entropy ||
+                               obs == observer_name::percentile || obs == observer_name::mse;
+  if (a.has("--averaging-constant") && obs != observer_name::moving_average) {
+    return report(cmd, "--averaging-constant applies to --observer moving-average only");
+  }
+  if (a.has("--bins") && !histogram_based) return report(cmd, "--bins applies to the histogram-based observers only");
+  if (a.has("--percentile") && obs != observer_name::percentile) return report(cmd, "--percentile applies to --observer percentile only");
+  if (a.has("--axis") && histogram_based) return report(cmd, "--axis: the histogram-based observers are per tensor");
+  if (rc.scheme == scheme_kind::affine_float && obs != observer_name::minmax && obs != observer_name::moving_average) {
+    return report(cmd, "--scheme affine-float applies to minmax and moving-average only");
+  }
+  float c = qlin::moving_average_minmax_observer::default_averaging_constant;
+  if (a.has("--averaging-constant")) {
+    if (!opt_float(cmd, a, "--averaging-constant", c)) return exit_error;
+    if (!(c >= 0.0f && c <= 1.0f)) return report(cmd, "--averaging-constant must lie in [0, 1]");
+  }
+  std::int32_t bins = 2048;
+  if (a.has("--bins")) {
+    if (!opt_int32(cmd, a, "--bins", bins)) return exit_error;
+    if (bins < 2 || bins > (1 << 24)) return report(cmd, "--bins must lie in [2, 16777216]");
+  }
+  double pct = 99.99;
+  if (a.has("--percentile")) {
+    if (!opt_double(cmd, a, "--percentile", pct)) return exit_error;
+    if (!(pct >= 0.0 && pct <= 100.0)) return report(cmd, "--percentile must lie in [0, 100]");
+  }
+  const bool per_channel = a.has("--axis");
+  std::int32_t axis = 0;
+  if (per_channel && !opt_int32(cmd, a, "--axis", axis)) return exit_error;
+
+  qlin::qparams_options o;
+  o.type = rc.type;
+  o.range = rc.range;
+  o.preset = rc.preset;
+  o.scheme = rc.scheme == scheme_kind::symmetric ? qlin::qscheme::symmetric : qlin::qscheme::affine;
+  const bool symmetric = rc.scheme == scheme_kind::symmetric;
+
+  // Observers (only the one asked for is fed).
+  qlin::minmax_observer mm;
+  qlin::moving_average_minmax_observer ma(c);
+  qlin::per_channel_minmax_observer pmm;
+  qlin::per_channel_moving_average_minmax_observer pma(c);
+  qlin::histogram_observer hist(static_cast<std::size_t>(bins));
+  qlin::abs_histogram_observer absh(static_cast<std::size_t>(bins));
+  std::vector<std::vector<float>> admm_channels;  // per channel, all batches in order
+
+  for (const std::string& path : a.positional) {
+    npy::array in;
+    const npy::status st = npy::read_file(path.c_str(), in);
+    if (!st) return report(cmd, st.message);
+    if (in.type != npy::dtype::f4) return report(cmd, quoted(path.c_str()) + " holds " + npy::type_name(in.type) + ", expected float32");
+    const std::vector<float> x = npy::values<float>(in);
+    if (per_channel) {
+      const qlin::result<qlin::channel_layout> l = qlin::make_channel_layout(in.shape.data(), in.shape.size(), axis);
+      if (!l) return report(cmd, quoted(path.c_str()) + ": --axis " + std::to_string(axis) + ": " + l.error().message);
+      if (obs == observer_name::admm) {
+        if (l->size() == 0) continue;
+        if (admm_channels.empty()) admm_channels.resize(l->channels);
+        if (admm_channels.size() != l->channels) {
+          return report(cmd, quoted(path.c_str()) + " has " + std::to_string(l->channels) + " channels, earlier batches " +
+                                 std::to_string(admm_channels.size()));
+        }
+        for (std::size_t oi = 0; oi < l->outer; ++oi)
+          for (std::size_t ch = 0; ch < l->channels; ++ch)
+            for (std::size_t ii = 0; ii < l->inner; ++ii) admm_channels[ch].push_back(x[(oi * l->channels + ch) * l->inner + ii]);
+        continue;
+      }
+      const qlin::status s2 = obs == observer_name::minmax ? pmm.observe(x.data(), *l) : pma.observe(x.data(), *l);
+      if (!s2) return report(cmd, quoted(path.c_str()) + ": " + s2.error().message);
+      continue;
+    }
+    switch (obs) {
+      case observer_name::minmax: mm.observe(x.data(), x.size()); break;
+      case observer_name::moving_average: ma.observe(x.data(), x.size()); break;
+      case observer_name::histogram:
+      case observer_name::mse: hist.observe(x.data(), x.size()); break;
+      case observer_name::entropy:
+      case observer_name::percentile:
+        if (symmetric || obs == observer_name::entropy) absh.observe(x.data(), x.size());
+        if (!symmetric) hist.observe(x.data(), x.size());
+        if (!symmetric) mm.observe(x.data(), x.size());
+        break;
+      case observer_name::admm:
+        if (admm_channels.empty()) admm_channels.resize(1);
+        admm_channels[0].insert(admm_channels[0].end(), x.begin(), x.end());
+        break;
+    }
+  }
+
+  calib_output out;
+  auto push = [&](const qlin::quant_params& p, float lo, float hi) {
+    out.scale.push_back(p.scale);
+    out.zp.push_back(p.zero_point);
+    out.mn.push_back(lo);
+    out.mx.push_back(hi);
+  };
+  auto from_range = [&](float lo, float hi) -> bool {
+    if (symmetric) {
+      const float amax = std::max(-std::min(lo, 0.0f), std::max(hi, 0.0f));
+      lo = -amax;
+      hi = amax;
+    }
+    const qlin::result<qlin::quant_params> p = qlin::choose_qparams(lo, hi, o);
+    if (!p) return report(cmd, p.error().message), false;
+    push(*p, lo, hi);
+    return true;
+  };
+  if (obs == observer_name::minmax || obs == observer_name::moving_average) {
+    std::vector<float> lo, hi;
+    if (per_channel) {
+      const auto& pc = obs == observer_name::minmax ? static_cast<const qlin::detail::per_channel_base&>(pmm)
+                                                    : static_cast<const qlin::detail::per_channel_base&>(pma);
+      if (pc.channels() == 0) return report(cmd, "the observer has seen no finite value");
+      for (const auto& sm : pc.summaries()) {
+        if (!sm.has_range()) return report(cmd, "a channel has seen no finite value");
+      }
+      lo = pc.mins();
+      hi = pc.maxs();
+    } else {
+      const qlin::result<qlin::observed_range> r = obs == observer_name::minmax ? mm.range() : ma.range();
+      if (!r) return report(cmd, r.error().message);
+      lo.push_back(r->min);
+      hi.push_back(r->max);
+    }
+    for (std::size_t ch = 0; ch < lo.size(); ++ch) {
+      if (rc.scheme == scheme_kind::affine_float) {
+        const qlin::result<qlin::float_quant_params> p = qlin::choose_float_qparams(lo[ch], hi[ch], o);
+        if (!p) return report(cmd, p.error().message);
+        out.float_zp = true;
+        out.scale.push_back(p->scale);
+        out.fzp.push_back(p->zero_point);
+        out.mn.push_back(lo[ch]);
+        out.mx.push_back(hi[ch]);
+      } else {
+        const qlin::result<qlin::quant_params> p = qlin::choose_qparams(lo[ch], hi[ch], o);
+        if (!p) return report(cmd, p.error().message);
+        push(*p, lo[ch], hi[ch]);
+      }
+    }
+    return print_calibration(cmd, out);
+  }
+  if (obs == observer_name::admm) {
+    if (admm_channels.empty()) return report(cmd, "the observer has seen no finite value");
+    const float clamp = qlin::admm_clamp(qr);
+    for (const auto& ch : admm_channels) {
+      const qlin::result<float> s = qlin::admm_scale(ch.data(), ch.size(), clamp);
+      if (!s) return report(cmd, std::string("admm: ") + s.error().message);
+      const qlin::result<qlin::quant_params> p = qlin::admm_qparams(*s, o);
+      if (!p) return report(cmd, std::string("admm: ") + p.error().message);
+      push(*p, -clamp * *s, clamp * *s);
+    }
+    return print_calibration(cmd, out);
+  }
+  if (obs == observer_name::histogram || obs == observer_name::mse ||
+      (obs == observer_name::percentile && !symmetric)) {
+    const qlin::histogram_method m = obs == observer_name::histogram ? qlin::histogram_method::histogram
+                                     : obs == observer_name::mse     ? qlin::histogram_method::mse
+                                                                     : qlin::histogram_method::percentile;
+    const qlin::result<qlin::clip_range> r = hist.select_range(m, o, pct);
+    if (!r) return report(cmd, r.error().message);
+    if (!from_range(r->min, r->max)) return exit_error;
+    return print_calibration(cmd, out);
+  }
+  // entropy (either scheme) and symmetric percentile: TensorRT on |x|.
+  qlin::result<float> amax = qlin::fail(qlin::errc::invalid_argument, "");
+  if (obs == observer_name::entropy) {
+    qlin::entropy_options eo;
+    eo.num_bits = qlin::bit_width(rc.type);
+    eo.is_unsigned = !qlin::is_signed(rc.type);
+    if (absh.counts().size() < eo.start_bin) eo.start_bin = absh.counts().size();
+    amax = absh.entropy_amax(eo);
+  } else {
+    amax = absh.percentile_amax(pct);
+  }
+  if (!amax) return report(cmd, amax.error().message);
+  if (symmetric) {
+    if (!from_range(-*amax, *amax)) return exit_error;
+  } else {
+    const qlin::result<qlin::observed_range> r = mm.range();
+    if (!r) return report(cmd, r.error().message);
+    const float lo = std::max(r->min, -*amax), hi = std::min(r->max, *amax);
+    if (!from_range(std::min(lo, hi), hi)) return exit_error;
+  }
+  return print_calibration(cmd, out);
 }
 
 int run(int argc, char** argv) {

@@ -16,6 +16,7 @@
 #include "config.hpp"
 #include "dtype.hpp"
 #include "fixed_point.hpp"
+#include "observers.hpp"
 #include "params.hpp"
 #include "quantize.hpp"
 #include "requantize.hpp"

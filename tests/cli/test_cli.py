@@ -973,14 +973,127 @@ expect_error("requantize missing input", ["requantize"] + R + [tmp("nothing.npy"
 expect_error("requantize one file", ["requantize"] + R + [acc_file])
 expect_error("requantize per-channel options not accepted", ["requantize"] + R + ["--axis", "0", acc_file, out_err])
 
+
+# ================================================================================================
+# calibrate
+
+rng = random.Random(20260415)
+cal1 = [f32(rng.gauss(0.0, 1.0)) for _ in range(1500)]
+cal2 = [f32(rng.gauss(0.5, 2.0)) for _ in range(1000)]
+c1 = write_npy("cal1.npy", "<f4", (1500,), cal1)
+c2 = write_npy("cal2.npy", "<f4", (50, 20), cal2)
+mn, mx = min(cal1 + cal2), max(cal1 + cal2)
+for dt, sym in (("uint8", False), ("int8", False), ("int8", True), ("uint8", True)):
+    lo, hi = qrange(dt)
+    sc, zp = torch_qparams(mn, mx, lo, hi, symmetric=sym, signed=dt == "int8")
+    args = ["calibrate", "--observer", "minmax", "--dtype", dt] + (["--scheme", "symmetric"] if sym else []) + [c1, c2]
+    params_check("calibrate minmax %s %s" % (dt, sym), run_json("calibrate minmax", args), sc, zp, mn, mx)
+# moving average: first batch sets the range, the second moves it by c (float32)
+for c in (0.01, 0.5):
+    cc = f32(c)
+    b1 = (min(cal1), max(cal1))
+    b2 = (min(cal2), max(cal2))
+    lo_ = f32(b1[0] + f32(cc * f32(b2[0] - b1[0])))
+    hi_ = f32(b1[1] + f32(cc * f32(b2[1] - b1[1])))
+    sc, zp = torch_qparams(lo_, hi_, 0, 255, signed=False)
+    params_check("calibrate moving-average c=%g" % c,
+                 run_json("calibrate moving-average", ["calibrate", "--observer", "moving-average", "--averaging-constant",
+                                                       repr(c), "--dtype", "uint8", c1, c2]), sc, zp, lo_, hi_)
+# per channel
+pcw = [f32(rng.gauss(0.0, 1.0 + (i % 4))) for i in range(3 * 4 * 5)]
+pcf = write_npy("pc.npy", "<f4", (3, 4, 5), pcw)
+obj = run_json("calibrate minmax --axis 1", ["calibrate", "--observer", "minmax", "--axis", "1", "--dtype", "uint8", pcf])
+if obj is not None:
+    ok = len(obj["scale"]) == 4
+    for ch in range(4):
+        vals = [pcw[(o * 4 + ch) * 5 + i] for o in range(3) for i in range(5)]
+        sc, zp = torch_qparams(min(vals), max(vals), 0, 255, signed=False)
+        ok = ok and f32_bits(obj["scale"][ch]) == f32_bits(sc) and obj["zero_point"][ch] == zp
+        ok = ok and f32(obj["min"][ch]) == min(vals) and f32(obj["max"][ch]) == max(vals)
+    check("calibrate minmax per channel values", ok, repr(obj))
+# histogram-based observers: consistent JSON, range inside the data, symmetric gives -amax / +amax,
+# parameters equal qparams of the printed range.
+for ob in ("histogram", "mse", "entropy", "percentile"):
+    for dt, sym in (("uint8", False), ("int8", True), ("int8", False)):
+        args = ["calibrate", "--observer", ob, "--dtype", dt] + (["--scheme", "symmetric"] if sym else []) + [c1, c2]
+        obj = run_json("calibrate %s %s %s" % (ob, dt, sym), args)
+        if obj is None:
+            continue
+        lo_, hi_ = obj["min"][0], obj["max"][0]
+        if sym:
+            check("calibrate %s symmetric range" % ob, lo_ == -hi_ and 0 < hi_ <= max(-mn, mx), repr(obj))
+        else:
+            check("calibrate %s range inside data" % ob, mn <= lo_ <= hi_ <= mx, repr(obj))
+        lq, hq = qrange(dt)
+        sc, zp = torch_qparams(lo_, hi_, lq, hq, symmetric=sym, signed=dt == "int8")
+        check("calibrate %s params of the range" % ob, f32_bits(obj["scale"][0]) == f32_bits(sc) and obj["zero_point"][0] == zp,
+              "%r vs %r %r" % (obj, sc, zp))
+# percentile 100 on |x|: TensorRT's edges[first bin where the float cdf reaches 1] (or edges[len]
+# when rounding keeps it below 1), within one bin of max|x|
+obj = run_json("calibrate percentile 100", ["calibrate", "--observer", "percentile", "--percentile", "100", "--scheme",
+                                            "symmetric", "--bins", "512", c1, c2])
+if obj is not None:
+    amx = max(-mn, mx)
+    width = max(abs(v) for v in cal1) / 512  # the first batch fixes TensorRT's bin width
+    check("calibrate percentile 100 ~ max|x|", abs(obj["max"][0] - amx) <= width * 1.001, repr(obj))
+# admm: MNN's iteration, transcribed here in float32
+def admm_ref(w, clamp=127.0):
+    alpha = f32(f32(max(abs(v) for v in w)) / f32(clamp * 1.25))
+    for _ in range(1000):
+        d = f32(alpha + f32(1e-9))
+        q = [clamp_v for clamp_v in (max(-clamp, min(clamp, round_half_away(f32(v / d)))) for v in w)]
+        a = 0.0
+        b = 0.0
+        for v, qq in zip(w, q):
+            a = f32(a + f32(v * qq))
+            b = f32(b + f32(qq * qq))
+        alpha = f32(a / f32(b + f32(1e-9)))
+    return alpha
+aw = [f32(rng.gauss(0.0, 0.05)) for _ in range(40)]
+af = write_npy("admm.npy", "<f4", (2, 20), aw)
+obj = run_json("calibrate admm --axis 0", ["calibrate", "--observer", "admm", "--axis", "0", af])
+if obj is not None:
+    want = [admm_ref(aw[:20]), admm_ref(aw[20:])]
+    check("calibrate admm scales", [f32_bits(v) for v in obj["scale"]] == [f32_bits(v) for v in want], "%r vs %r" % (obj, want))
+    check("calibrate admm range", obj["zero_point"] == [0, 0] and f32(obj["max"][0]) == f32(127 * want[0]), repr(obj))
+# NaN / Inf are skipped; all non-finite or empty input is an error
+nf = write_npy("nonfinite.npy", "<f4", (4,), [NAN, INF, -INF, NAN])
+mixed = write_npy("mixed.npy", "<f4", (5,), [NAN, 1.0, -2.0, INF, 0.5])
+empty = write_npy("empty.npy", "<f4", (0,), [])
+sc, zp = torch_qparams(-2.0, 1.0, -128, 127)
+params_check("calibrate minmax skips NaN/Inf", run_json("calibrate mixed", ["calibrate", "--observer", "minmax", mixed, empty]),
+             sc, zp, -2.0, 1.0)
+for ob in ("minmax", "moving-average", "histogram", "entropy", "percentile", "mse", "admm"):
+    expect_error("calibrate %s no finite values" % ob, ["calibrate", "--observer", ob, nf, empty])
+const = write_npy("const.npy", "<f4", (7,), [2.5] * 7)
+for ob in ("histogram", "mse", "percentile", "entropy"):
+    obj = run_json("calibrate %s constant" % ob, ["calibrate", "--observer", ob, "--dtype", "uint8", const])
+    if obj is not None:
+        check("calibrate %s constant range" % ob, 0 < obj["max"][0] <= 2.5 and obj["scale"][0] > 0, repr(obj))
+zeros = write_npy("zeros.npy", "<f4", (7,), [0.0] * 7)
+expect_error("calibrate admm all zeros", ["calibrate", "--observer", "admm", zeros])
+# argument errors
+expect_error("calibrate missing --observer", ["calibrate", c1])
+expect_error("calibrate unknown observer", ["calibrate", "--observer", "kl", c1], "unknown observer")
+expect_error("calibrate no files", ["calibrate", "--observer", "minmax"])
+expect_error("calibrate missing file", ["calibrate", "--observer", "minmax", tmp("nothing.npy")])
+expect_error("calibrate int32 batch", ["calibrate", "--observer", "minmax", write_npy("i4.npy", "<i4", (2,), [1, 2])])
+expect_error("calibrate bins with minmax", ["calibrate", "--observer", "minmax", "--bins", "10", c1])
+expect_error("calibrate bins 1", ["calibrate", "--observer", "mse", "--bins", "1", c1])
+expect_error("calibrate percentile 101", ["calibrate", "--observer", "percentile", "--percentile", "101", c1])
+expect_error("calibrate percentile with mse", ["calibrate", "--observer", "mse", "--percentile", "99", c1])
+expect_error("calibrate averaging constant 2", ["calibrate", "--observer", "moving-average", "--averaging-constant", "2", c1])
+expect_error("calibrate axis with histogram", ["calibrate", "--observer", "histogram", "--axis", "0", c1])
+expect_error("calibrate axis out of range", ["calibrate", "--observer", "minmax", "--axis", "3", c1])
+expect_error("calibrate channel count changes", ["calibrate", "--observer", "minmax", "--axis", "1", pcf, c2])
+expect_error("calibrate affine-float with mse", ["calibrate", "--observer", "mse", "--scheme", "affine-float", c1])
+expect_error("calibrate malformed batch", ["calibrate", "--observer", "minmax", write_raw("bad_cal.npy", b"\x93NUMPY")])
+
 # ================================================================================================
 # top level
 
 expect_error("no subcommand", [])
 expect_error("unknown subcommand", ["frobnicate"])
-expect_error("calibrate not available", ["calibrate", "--observer", "minmax", xin], "calibrate: not available yet (observers)")
-rc, out, err = run(["calibrate"])
-check("calibrate exact message", rc == 2 and err == "qlin: calibrate: not available yet (observers)\n", repr(err))
 expect_error("control characters in a file name stay on one line", ["quantize"] + P + [tmp("a\nb.npy"), out_err])
 rc, out, err = run(["--version"])
 check("--version", rc == 0 and out.startswith("qlin "), repr(out))

@@ -1,0 +1,1216 @@
+// observers/histogram.hpp: histogram observers and the range searches that run on them.
+//
+// Copyright 2026 The qlin Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Three observers, all fed batches (pointer + length) like successive forward calls. Each skips
+// NaN / +-Inf and counts them (nonfinite_count()); an observer that has seen no finite value
+// gives errc::no_finite_values. Empty batches do nothing.
+//
+// histogram_observer (qlin's own; signed; the default for `histogram` and `mse`)
+//   Exact integer counts on a dyadic grid: bin width w = 2^k, bin j of the window covers
+//   [(o + j) w, (o + j + 1) w) with o = floor(min / w). k is the smallest integer such that the
+//   observed [min, max] fits in `bins` bins, and k >= ilogb(max |x|) - 40 (a floor that keeps grid
+//   indices below 2^41). When the range grows, k grows and pairs of bins merge: floor(floor(x /
+//   2^k) / 2) = floor(x / 2^(k+1)), so no count is lost or moved, and the state after any order of
+//   batches, and after merging shards in any order, equals the state of one pass over all the
+//   data, bit for bit (merge() is exact, associative and commutative). Between bins/2 and bins
+//   bins cover the data.
+//
+// torch_histogram_observer (torch 1.13 HistogramObserver, reference/SEMANTICS.md section 2)
+//   Float32 counts over [min, max], reproduced step by step in float32: the first batch (or any
+//   batch while min == max, which DISCARDS the old counts, as torch does) is binned with
+//   histc(x, bins, trunc(min), trunc(max)), which drops values outside the integer-truncated range
+//   (pytorch/pytorch#83672); later batches go through _adjust_min_max and _combine_histograms
+//   (upsample the old histogram by upsample_rate, cumulative sum in double, downsample). torch
+//   raises on NaN / Inf; qlin skips them. merge() folds the other observer's histogram in with
+//   _combine_histograms as if it were one more batch: approximate and order-dependent, like torch's
+//   own batch combination. If torch would divide by a zero bin width or allocate more than
+//   2^26 * bins upsampled entries (it raises or runs out of memory), qlin returns
+//   errc::unsupported from observe() / merge() and leaves the state unchanged.
+//
+// abs_histogram_observer (NVIDIA pytorch-quantization HistogramCalibrator, torch_hist=True,
+//   SEMANTICS section 6.1): counts of |x| over [0, amax]. The first batch gives edges =
+//   linspace(0, max|x|, bins + 1) (float32, computed as torch 1.13's AVX2 kernel does) and
+//   histc counts; a later batch with a larger max keeps the bin width, sets bins = ceil(max / width),
+//   edges = arange(0, max + width, width) and adds the old counts into the first slots. Counts are
+//   exact integers (TensorRT stores float counts and truncates them with .int()). With a fixed
+//   amax (constructor) the edges never change and values above amax go to the last bin.
+//   merge(): identical edges add exactly; the same bin width (shards that started alike) grows to
+//   the larger range and adds slot by slot, as TensorRT does for a batch; otherwise each of the
+//   other's bins is re-binned at its centre (approximate).
+//
+// Range selection (each returns the clipping range; parameters then come from choose_qparams):
+//   torch_histogram_search  torch 1.13 _non_linear_param_search + _compute_quantization_error, in
+//                           float32 with torch's summation orders (cascade sum of 8 float lanes for
+//                           torch.sum, a double running sum for cumsum).
+//   mse_search              qlin's own: the range whose parameters (choose_qparams with the caller's
+//                           options, zero-point rounding included) minimize the expected squared
+//                           error, the mass of each bin spread uniformly over the part of the bin
+//                           inside the observed [min, max]. Candidates: every bin edge (coordinate
+//                           descent over min and max for affine, a 1-D scan of amax for symmetric),
+//                           started from the full range and from torch's L2 choice, so its modelled
+//                           error never exceeds that of either.
+//   entropy / percentile    tensorrt_entropy_amax / percentile_amax (entropy.hpp) on the |x| histogram.
+//   two-sided percentile    on the signed histogram: [q((100 - P) / 2), q((100 + P) / 2)].
+//
+// Serialized state (kind 5, after the 8-byte header of serialize.hpp; the first byte says which):
+//   u8 flavour 0 (histogram_observer): u32 bins, i32 k, i64 o, f32 min, f32 max, u64 finite,
+//      u64 nonfinite, bins x u64 counts
+//   u8 flavour 1 (torch_histogram_observer): u32 bins, u32 upsample_rate, u32 dst_nbins, f32 min,
+//      f32 max, u64 finite, u64 nonfinite, bins x f32 counts
+//   u8 flavour 2 (abs_histogram_observer): u32 initial bins, f32 fixed_amax (0 = none), f32 max,
+//      u64 finite, u64 nonfinite, u64 nbins, u64 nedges, nbins x u64 counts, nedges x f32 edges
+// Every inconsistent, truncated or trailing byte gives errc::corrupt_data.
+#ifndef QLIN_OBSERVERS_HISTOGRAM_HPP_
+#define QLIN_OBSERVERS_HISTOGRAM_HPP_
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "../params.hpp"
+#include "../result.hpp"
+#include "entropy.hpp"
+#include "reduce.hpp"
+#include "serialize.hpp"
+
+namespace qlin {
+
+/// A clipping range chosen from a histogram (min <= max, both finite).
+struct clip_range {
+  float min = 0.0f;
+  float max = 0.0f;
+};
+
+namespace detail {
+
+// ----- torch 1.13 float32 primitives -------------------------------------------------------------
+
+/// torch.sum of a contiguous float32 vector on an AVX2 CPU (aten/src/ATen/native/cpu/SumKernel.cpp):
+/// 8 float lanes, 4 interleaved accumulators per lane, a 4-level cascade, then the lanes in order.
+inline float torch_sum_f32(const float* a, std::size_t n) {
+  constexpr std::size_t V = 8;
+  const std::size_t vec_size = n / V;
+  const std::size_t size_ilp = vec_size / 4;
+  std::size_t lg = 0;
+  while ((std::size_t{1} << lg) < size_ilp) ++lg;  // CeilLog2
+  const std::size_t level_power = std::max<std::size_t>(4, lg / 4);
+  const std::size_t level_step = std::size_t{1} << level_power;
+  const std::size_t level_mask = level_step - 1;
+  float acc[4][4][V] = {};
+  std::size_t i = 0;
+  for (; i + level_step <= size_ilp;) {
+    for (std::size_t j = 0; j < level_step; ++j, ++i) {
+      for (std::size_t k = 0; k < 4; ++k)
+        for (std::size_t l = 0; l < V; ++l) acc[0][k][l] += a[(i * 4 + k) * V + l];
+    }
+    for (std::size_t j = 1; j < 4; ++j) {
+      for (std::size_t k = 0; k < 4; ++k)
+        for (std::size_t l = 0; l < V; ++l) {
+          acc[j][k][l] += acc[j - 1][k][l];
+          acc[j - 1][k][l] = 0.0f;
+        }
+      if ((i & (level_mask << (j * level_power))) != 0) break;
+    }
+  }
+  for (; i < size_ilp; ++i)
+    for (std::size_t k = 0; k < 4; ++k)
+      for (std::size_t l = 0; l < V; ++l) acc[0][k][l] += a[(i * 4 + k) * V + l];
+  for (std::size_t j = 1; j < 4; ++j)
+    for (std::size_t k = 0; k < 4; ++k)
+      for (std::size_t l = 0; l < V; ++l) acc[0][k][l] += acc[j][k][l];
+  for (std::size_t r = size_ilp * 4; r < vec_size; ++r)
+    for (std::size_t l = 0; l < V; ++l) acc[0][0][l] += a[r * V + l];
+  for (std::size_t k = 1; k < 4; ++k)
+    for (std::size_t l = 0; l < V; ++l) acc[0][0][l] += acc[0][k][l];
+  float fin = 0.0f;
+  for (std::size_t r = vec_size * V; r < n; ++r) fin += a[r];
+  for (std::size_t l = 0; l < V; ++l) fin += acc[0][0][l];
+  return fin;
+}
+
+/// torch.div(a, b, rounding_mode='floor') for float32 (Python's floor division).
+inline float torch_floor_div(float a, float b) noexcept {
+  if (b == 0.0f) return a / b;
+  float mod = std::fmod(a, b);
+  float div = (a - mod) / b;
+  if (mod != 0.0f && ((b < 0.0f) != (mod < 0.0f))) {
+    mod += b;
+    div -= 1.0f;
+  }
+  if (div != 0.0f) {
+    float fl = std::floor(div);
+    if (div - fl > 0.5f) fl += 1.0f;
+    return fl;
+  }
+  return std::copysign(0.0f, a / b);
+}
+
+/// torch.linspace(start, end, steps) in float32 on an AVX2 CPU: vectors of 8 start at
+/// fma(step, idx, start) (or fma(-step, steps - idx - 1, end) past the half), lanes add i * step.
+inline void torch_linspace_f32(float start, float end, std::size_t steps, float* out) {
+  if (steps == 0) return;
+  if (steps == 1) {
+    out[0] = start;
+    return;
+  }
+  const float step = (end - start) / static_cast<float>(steps - 1);
+  const std::size_t half = steps / 2;
+  auto scalar = [&](std::size_t idx) -> float {
+    if (idx < half) return std::fma(step, static_cast<float>(idx), start);
+    return std::fma(-step, static_cast<float>(steps - idx - 1), end);
+  };
+  const std::size_t nvec = steps / 8 * 8;
+  std::size_t idx = 0;
+  for (; idx < nvec; idx += 8) {
+    const float base = scalar(idx);
+    for (std::size_t l = 0; l < 8; ++l) {
+      const float il = static_cast<float>(l);
+      const float prod = il * step;
+      out[idx + l] = base + prod;
+    }
+  }
+  for (; idx < steps; ++idx) out[idx] = scalar(idx);
+}
+
+/// torch 1.13 histc(x, nb, min=lo, max=hi) (aten/src/ATen/native/cpu/HistogramKernel.cpp, linear
+/// interpolation without local search), ADDED into hist[0..nb). lo / hi are the Scalars torch
+/// receives; the degenerate lo == hi cases follow histc_select_outer_bin_edges.
+inline void torch_histc_add(const float* x, std::size_t n, std::size_t nb, double lo_d, double hi_d, float dmin,
+                            float dmax, float* hist) {
+  if (lo_d == hi_d && n > 0) {
+    lo_d = static_cast<double>(dmin);
+    hi_d = static_cast<double>(dmax);
+  }
+  if (lo_d == hi_d) {
+    lo_d -= 1.0;
+    hi_d += 1.0;
+  }
+  const float lo = static_cast<float>(lo_d);
+  const float hi = static_cast<float>(hi_d);
+  const float span = hi - lo;
+  const float fnb = static_cast<float>(nb);
+  for (std::size_t i = 0; i < n; ++i) {
+    const float e = x[i];
+    if (!(e >= lo && e <= hi)) continue;
+    const float t = (e - lo) * fnb / span;
+    auto pos = static_cast<std::size_t>(t);
+    if (pos >= nb) pos = nb - 1;  // the rightmost bin includes its right edge
+    hist[pos] += 1.0f;
+  }
+}
+
+/// Copies the finite values of a batch (only when it holds non-finite ones).
+inline const float* finite_values(const float* x, std::size_t n, const minmax_summary& s, std::vector<float>& buf) {
+  if (s.nonfinite == 0) return x;
+  buf.clear();
+  buf.reserve(static_cast<std::size_t>(s.finite));
+  for (std::size_t i = 0; i < n; ++i)
+    if (std::isfinite(x[i])) buf.push_back(x[i]);
+  return buf.data();
+}
+
+inline double torch_quantization_error(const float* hist, std::size_t bins, float min, float max, std::size_t dst_nbins,
+                                       std::size_t s, std::size_t e, std::vector<float>& norm) {
+  const double bw = (static_cast<double>(max) - static_cast<double>(min)) / static_cast<double>(bins);
+  const double dbw = bw * static_cast<double>(e - s + 1) / static_cast<double>(dst_nbins);
+  if (dbw == 0.0) return 0.0;
+  const float fbw = static_cast<float>(bw);
+  const float fdbw = static_cast<float>(dbw);
+  const float half = static_cast<float>(dbw / 2.0);
+  const float neg_half = static_cast<float>(-dbw / 2.0);
+  const float dmax = static_cast<float>(dst_nbins - 1);
+  const float mid_norm = (half * half * half - neg_half * neg_half * neg_half) / 3.0f;
+  const float nh3 = neg_half * neg_half * neg_half;
+  norm.assign(bins, 0.0f);
+  for (std::size_t i = 0; i < bins; ++i) {
+    const float b = static_cast<float>(static_cast<std::int64_t>(i) - static_cast<std::int64_t>(s)) * fbw;
+    const float en = b + fbw;
+    const float db = std::min(std::max(torch_floor_div(b, fdbw), 0.0f), dmax);
+    const float de = std::min(std::max(torch_floor_div(en, fdbw), 0.0f), dmax);
+    const float density = hist[i] / fbw;
+    const float db_center = (db + 0.5f) * fdbw;
+    const float d0 = b - db_center;
+    const float n1 = density * ((half * half * half - d0 * d0 * d0) / 3.0f);
+    float acc = 0.0f + n1;
+    acc += (de - db - 1.0f) * (density * mid_norm);
+    const float de_center = de * fdbw + half;
+    const float d1 = en - de_center;
+    acc += density * ((d1 * d1 * d1 - nh3) / 3.0f);
+    norm[i] = acc;
+  }
+  return static_cast<double>(torch_sum_f32(norm.data(), bins));
+}
+
+}  // namespace detail
+
+/// torch 1.13 HistogramObserver._non_linear_param_search on a float32 histogram over [min, max]
+/// (SEMANTICS.md section 2). dst_nbins is 2^bits of the dtype (256 for 8-bit types).
+inline result<clip_range> torch_histogram_search(const float* hist, std::size_t bins, float min, float max,
+                                                 std::size_t dst_nbins = 256) {
+  if (hist == nullptr || bins == 0 || dst_nbins == 0) return fail(errc::invalid_argument, "the histogram is empty");
+  if (!std::isfinite(min) || !std::isfinite(max)) return fail(errc::non_finite_input, "min and max must be finite");
+  if (min > max) return fail(errc::min_greater_than_max, "min must not be greater than max");
+  const float bin_width = (max - min) / static_cast<float>(bins);
+  const double total = static_cast<double>(detail::torch_sum_f32(hist, bins));
+  std::vector<float> csum(bins);
+  double run = 0.0;
+  for (std::size_t j = 0; j < bins; ++j) {
+    run += static_cast<double>(hist[j]);
+    csum[j] = static_cast<float>(run);
+  }
+  std::vector<float> norm;
+  double alpha = 0.0, beta = 1.0;
+  std::size_t start = 0, end = bins - 1;
+  double norm_min = std::numeric_limits<double>::infinity();
+  while (alpha < beta) {
+    const double next_alpha = alpha + 1e-5;
+    const double next_beta = beta - 1e-5;
+    const float ta = static_cast<float>(next_alpha * total);
+    const float tb = static_cast<float>(next_beta * total);
+    std::size_t l = start, r = end;
+    while (l < end && csum[l] < ta) ++l;
+    while (r > start && csum[r] > tb) --r;
+    std::size_t ns = start, ne = end;
+    if ((l - start) > (end - r)) {
+      ns = l;
+      alpha = next_alpha;
+    } else {
+      ne = r;
+      beta = next_beta;
+    }
+    if (ns == start && ne == end) continue;
+    const double nrm = detail::torch_quantization_error(hist, bins, min, max, dst_nbins, ns, ne, norm);
+    if (nrm > norm_min) break;
+    norm_min = nrm;
+    start = ns;
+    end = ne;
+  }
+  clip_range out;
+  out.min = min + bin_width * static_cast<float>(start);
+  out.max = min + bin_width * static_cast<float>(end + 1);
+  return out;
+}
+
+namespace detail {
+
+// ----- expected squared quantization error of a histogram (uniform mass within a bin) -----------
+
+/// sum over bins of c_j * mean over the bin's part [u, v] (clipped to [dmin, dmax]) of (x - fq(x))^2,
+/// fq the quantize-dequantize function of p (round half to even; ties have measure zero).
+inline double expected_sq_error(const double* counts, const double* edges, std::size_t bins, double dmin, double dmax,
+                                const quant_params& p) {
+  const double s = static_cast<double>(p.scale);
+  const double zp = static_cast<double>(p.zero_point);
+  const double qmin = static_cast<double>(p.qmin), qmax = static_cast<double>(p.qmax);
+  double total = 0.0;
+  for (std::size_t j = 0; j < bins; ++j) {
+    const double c = counts[j];
+    if (c == 0.0) continue;
+    const double u = std::max(edges[j], dmin);
+    const double v = std::min(edges[j + 1], dmax);
+    auto code = [&](double x) {
+      double k = std::nearbyint(x / s + zp);
+      return k < qmin ? qmin : k > qmax ? qmax : k;
+    };
+    if (!(v > u)) {
+      const double x = std::min(std::max(u, dmin), dmax);
+      const double d = x - (code(x) - zp) * s;
+      total += c * d * d;
+      continue;
+    }
+    double a = u;
+    double k = code(u);
+    double acc = 0.0;
+    for (;;) {
+      const double hi_b = k < qmax ? (k + 0.5 - zp) * s : std::numeric_limits<double>::infinity();
+      const double b = std::min(v, hi_b);
+      const double r = (k - zp) * s;
+      const double A = a - r, B = b - r;
+      if (b > a) acc += (b - a) * (A * A + A * B + B * B) / 3.0;
+      if (b >= v) break;
+      a = b;
+      k += 1.0;
+    }
+    total += c * acc / (v - u);
+  }
+  return total;
+}
+
+}  // namespace detail
+
+/// qlin's MSE range search on a histogram (see the header comment). counts[bins], edges[bins + 1]
+/// ascending; data_min / data_max: the observed finite range. `start` (optional) is an extra
+/// starting candidate, e.g. torch's L2 choice.
+inline result<clip_range> mse_search(const double* counts, const double* edges, std::size_t bins, float data_min,
+                                     float data_max, const qparams_options& opt, const clip_range* start = nullptr) {
+  if (counts == nullptr || edges == nullptr || bins == 0) return fail(errc::invalid_argument, "the histogram is empty");
+  if (!std::isfinite(data_min) || !std::isfinite(data_max)) return fail(errc::non_finite_input, "min and max must be finite");
+  if (data_min > data_max) return fail(errc::min_greater_than_max, "min must not be greater than max");
+  const double dmin = static_cast<double>(data_min), dmax = static_cast<double>(data_max);
+  {
+    const result<quant_params> probe = choose_qparams(data_min, data_max, opt);
+    if (!probe) return probe.error();
+  }
+  auto eval = [&](float lo, float hi, double& err) -> bool {
+    const result<quant_params> p = choose_qparams(lo, hi, opt);
+    if (!p) return false;
+    err = detail::expected_sq_error(counts, edges, bins, dmin, dmax, *p);
+    return std::isfinite(err);
+  };
+  // Candidate values: every edge inside the data range, and the data's own ends.
+  std::vector<float> cand;
+  cand.reserve(bins + 3);
+  cand.push_back(data_min);
+  cand.push_back(data_max);
+  for (std::size_t j = 0; j <= bins; ++j) {
+    const auto e = static_cast<float>(edges[j]);
+    if (e >= data_min && e <= data_max) cand.push_back(e);
+  }
+  std::sort(cand.begin(), cand.end());
+  cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
+  clip_range best{data_min, data_max};
+  double best_err = 0.0;
+  if (!eval(data_min, data_max, best_err)) return fail(errc::invalid_scale, "no valid parameters for the observed range");
+  if (opt.scheme == qscheme::symmetric) {
+    const float amax_all = std::max(-data_min, data_max);
+    best = clip_range{-amax_all, amax_all};
+    std::vector<float> amaxes;
+    for (float c : cand) {
+      const float a = std::fabs(c);
+      if (a <= amax_all) amaxes.push_back(a);
+    }
+    if (start != nullptr) amaxes.push_back(std::max(-start->min, start->max));
+    for (float a : amaxes) {
+      double err;
+      if (eval(-a, a, err) && err < best_err) {
+        best_err = err;
+        best = clip_range{-a, a};
+      }
+    }
+    return best;
+  }
+  auto descend = [&](clip_range r, double err) {
+    for (int sweep = 0; sweep < 16; ++sweep) {
+      bool moved = false;
+      for (float lo : cand) {
+        if (lo > r.max || lo > 0.0f) break;
+        double e;
+        if (lo != r.min && eval(lo, r.max, e) && e < err) {
+          err = e;
+          r.min = lo;
+          moved = true;
+        }
+      }
+      for (float hi : cand) {
+        if (hi < r.min || hi < 0.0f) continue;
+        double e;
+        if (hi != r.max && eval(r.min, hi, e) && e < err) {
+          err = e;
+          r.max = hi;
+          moved = true;
+        }
+      }
+      if (!moved) break;
+    }
+    if (err < best_err) {
+      best_err = err;
+      best = r;
+    }
+  };
+  descend(best, best_err);
+  if (start != nullptr && start->min <= start->max) {
+    const clip_range s0{std::max(start->min, data_min), std::min(start->max, data_max)};
+    double e;
+    if (s0.min <= s0.max && eval(s0.min, s0.max, e)) {
+      if (e < best_err) {
+        best_err = e;
+        best = s0;
+      }
+      descend(s0, e);
+    }
+  }
+  return best;
+}
+
+/// Which range selection to run on a histogram observer.
+enum class histogram_method : unsigned char {
+  histogram,   ///< torch 1.13 HistogramObserver L2 search
+  mse,         ///< qlin's expected-MSE search
+  percentile,  ///< two-sided percentile (signed) or TensorRT percentile (|x|)
+  entropy,     ///< TensorRT entropy (|x| only)
+};
+
+namespace detail {
+
+inline std::int64_t floor_div_pow2(std::int64_t g, int d) noexcept {
+  // floor(g / 2^d) for d >= 0.
+  if (d >= 63) return g < 0 ? -1 : 0;
+  const std::int64_t q = g / (std::int64_t{1} << d);
+  return (g < 0 && q * (std::int64_t{1} << d) != g) ? q - 1 : q;
+}
+
+inline std::int64_t grid_index(float x, int k) noexcept {
+  return static_cast<std::int64_t>(std::floor(std::ldexp(static_cast<double>(x), -k)));
+}
+
+inline int grid_floor_k(float amax) noexcept {
+  if (amax == 0.0f) return -190;
+  return std::ilogb(amax) - 40;
+}
+
+/// True when k is exactly the grid exponent the range [mn, mx] requires.
+inline bool required_k_ok(float mn, float mx, int k, std::size_t bins) noexcept {
+  const int floor_k = grid_floor_k(std::max(std::fabs(mn), std::fabs(mx)));
+  auto fits = [&](int kk) { return grid_index(mx, kk) - grid_index(mn, kk) < static_cast<std::int64_t>(bins); };
+  if (k < floor_k || !fits(k)) return false;
+  return k == floor_k || !fits(k - 1);
+}
+
+inline bool valid_bins(std::uint64_t bins) noexcept { return bins >= 2 && bins <= (std::uint64_t{1} << 24); }
+
+/// Two-sided percentile on counts / edges: [edge at (100 - P) / 2 %, edge at (100 + P) / 2 %].
+inline result<clip_range> two_sided_percentile(const double* counts, const double* edges, std::size_t bins, double pct,
+                                               float dmin, float dmax) {
+  if (!(pct >= 0.0 && pct <= 100.0)) return fail(errc::invalid_argument, "the percentile must lie in [0, 100]");
+  double total = 0.0;
+  for (std::size_t j = 0; j < bins; ++j) total += counts[j];
+  if (!(total > 0.0)) return fail(errc::no_finite_values, "the histogram holds no values");
+  const double lo_t = (100.0 - pct) / 200.0 * total, hi_t = (100.0 + pct) / 200.0 * total;
+  double run = 0.0;
+  std::size_t lo_j = 0, hi_j = bins;
+  bool lo_found = false;
+  for (std::size_t j = 0; j < bins; ++j) {
+    const double next = run + counts[j];
+    if (!lo_found && next > lo_t) {
+      lo_j = j;
+      lo_found = true;
+    }
+    if (next >= hi_t) {
+      hi_j = j + 1;
+      break;
+    }
+    run = next;
+  }
+  clip_range r{static_cast<float>(edges[lo_j]), static_cast<float>(edges[hi_j])};
+  r.min = std::max(r.min, dmin);
+  r.max = std::min(r.max, dmax);
+  if (r.min > r.max) r.min = r.max;
+  return r;
+}
+
+}  // namespace detail
+
+/// qlin's exact, mergeable signed histogram (see the header comment).
+class histogram_observer {
+ public:
+  static constexpr observer_kind kind = observer_kind::histogram;
+  static constexpr std::size_t default_bins = 2048;
+
+  /// Precondition: 2 <= bins <= 2^24 (use make() for outside input).
+  explicit histogram_observer(std::size_t bins = default_bins) : counts_(bins, 0) { QLIN_ASSERT(detail::valid_bins(bins)); }
+  static result<histogram_observer> make(std::size_t bins) {
+    if (!detail::valid_bins(bins)) return fail(errc::invalid_argument, "bins must lie in [2, 2^24]");
+    return histogram_observer(bins);
+  }
+
+  std::size_t bins() const noexcept { return counts_.size(); }
+  bool has_range() const noexcept { return s_.finite != 0; }
+  float min() const noexcept { return s_.min; }
+  float max() const noexcept { return s_.max; }
+  std::uint64_t finite_count() const noexcept { return s_.finite; }
+  std::uint64_t nonfinite_count() const noexcept { return s_.nonfinite; }
+  const std::vector<std::uint64_t>& counts() const noexcept { return counts_; }
+  /// Bin width 2^k and window origin o: bin j covers [(o + j) 2^k, (o + j + 1) 2^k).
+  int exponent() const noexcept { return k_; }
+  std::int64_t origin() const noexcept { return o_; }
+  /// edges[j] = (o + j) * 2^k, j = 0..bins (exact in double).
+  std::vector<double> edges() const {
+    std::vector<double> e(bins() + 1);
+    for (std::size_t j = 0; j <= bins(); ++j) e[j] = std::ldexp(static_cast<double>(o_ + static_cast<std::int64_t>(j)), k_);
+    return e;
+  }
+
+  void observe(const float* data, std::size_t n) {
+    if (n == 0) return;
+    const minmax_summary b = detail::reduce_minmax(data, n);
+    s_.nonfinite += b.nonfinite;
+    if (!b.has_range()) return;
+    minmax_summary u = s_;
+    detail::combine(u, minmax_summary{b.min, b.max, b.finite, 0});
+    regrid(u.min, u.max);
+    for (std::size_t i = 0; i < n; ++i) {
+      const float x = data[i];
+      if (!std::isfinite(x)) continue;
+      counts_[static_cast<std::size_t>(detail::grid_index(x, k_) - o_)] += 1;
+    }
+    s_.min = u.min;
+    s_.max = u.max;
+    s_.finite += b.finite;
+  }
+
+  /// Exact, associative and commutative; errc::invalid_argument if the bin counts differ.
+  status merge(const histogram_observer& other) {
+    if (other.bins() != bins()) return fail(errc::invalid_argument, "cannot merge histograms with different bin counts");
+    s_.nonfinite += other.s_.nonfinite;
+    if (!other.has_range()) return ok();
+    minmax_summary u = s_;
+    detail::combine(u, minmax_summary{other.s_.min, other.s_.max, other.s_.finite, 0});
+    regrid(u.min, u.max);
+    for (std::size_t j = 0; j < other.bins(); ++j) {
+      if (other.counts_[j] == 0) continue;
+      const std::int64_t g = detail::floor_div_pow2(other.o_ + static_cast<std::int64_t>(j), k_ - other.k_);
+      counts_[static_cast<std::size_t>(g - o_)] += other.counts_[j];
+    }
+    s_.min = u.min;
+    s_.max = u.max;
+    s_.finite += other.s_.finite;
+    return ok();
+  }
+
+  void reset() {
+    std::fill(counts_.begin(), counts_.end(), 0);
+    s_ = minmax_summary{};
+    k_ = 0;
+    o_ = 0;
+  }
+
+  /// The clipping range chosen by `method` (errc::no_finite_values before any finite value).
+  /// `opt` matters for mse (the parameters whose error is minimized) and histogram (dst_nbins =
+  /// 2^bits of opt.type); `percentile` is used by the percentile method.
+  result<clip_range> select_range(histogram_method method, const qparams_options& opt = {}, double percentile = 99.99) const {
+    if (!has_range()) return fail(errc::no_finite_values, "the observer has seen no finite value");
+    const std::size_t last = static_cast<std::size_t>(detail::grid_index(s_.max, k_) - o_);
+    const std::vector<double> e = edges();
+    std::vector<double> c(last + 1);
+    for (std::size_t j = 0; j <= last; ++j) c[j] = static_cast<double>(counts_[j]);
+    switch (method) {
+      case histogram_method::histogram:
+      case histogram_method::mse: {
+        const result<clip_range> l2 = l2_range(c, e, last, opt);
+        if (!l2) return l2.error();
+        if (method == histogram_method::histogram) return l2;
+        return mse_search(c.data(), e.data(), last + 1, s_.min, s_.max, opt, &*l2);
+      }
+      case histogram_method::percentile:
+        return detail::two_sided_percentile(c.data(), e.data(), last + 1, percentile, s_.min, s_.max);
+      case histogram_method::entropy:
+        break;
+    }
+    return fail(errc::unsupported, "entropy calibration needs the |x| histogram (abs_histogram_observer)");
+  }
+
+  result<quant_params> calculate_qparams(histogram_method method, const qparams_options& opt = {},
+                                         double percentile = 99.99) const {
+    const result<clip_range> r = select_range(method, opt, percentile);
+    if (!r) return r.error();
+    return choose_qparams(r->min, r->max, opt);
+  }
+
+  std::vector<std::uint8_t> serialize() const {
+    detail::byte_writer w(kind);
+    w.u8(0);
+    w.u32(static_cast<std::uint32_t>(bins()));
+    w.u32(static_cast<std::uint32_t>(k_));
+    w.u64(static_cast<std::uint64_t>(o_));
+    w.f32(s_.min);
+    w.f32(s_.max);
+    w.u64(s_.finite);
+    w.u64(s_.nonfinite);
+    for (std::uint64_t c : counts_) w.u64(c);
+    return w.take();
+  }
+
+  static result<histogram_observer> deserialize(const void* data, std::size_t size) {
+    detail::byte_reader r(data, size);
+    if (!r.header(kind) || r.u8() != 0) return detail::corrupt("not a serialized histogram_observer");
+    const std::uint32_t nb = r.u32();
+    const auto k = static_cast<std::int32_t>(r.u32());
+    const auto o = static_cast<std::int64_t>(r.u64());
+    minmax_summary s;
+    s.min = r.f32();
+    s.max = r.f32();
+    s.finite = r.u64();
+    s.nonfinite = r.u64();
+    if (!r.ok() || !detail::valid_bins(nb) || r.remaining() != static_cast<std::size_t>(nb) * 8u) {
+      return detail::corrupt("corrupt or truncated histogram_observer state");
+    }
+    histogram_observer h(nb);
+    std::uint64_t sum = 0;
+    for (std::size_t j = 0; j < nb; ++j) {
+      h.counts_[j] = r.u64();
+      if (h.counts_[j] > std::numeric_limits<std::uint64_t>::max() - sum) return detail::corrupt("histogram counts overflow");
+      sum += h.counts_[j];
+    }
+    if (!r.done() || sum != s.finite) return detail::corrupt("histogram counts disagree with the finite count");
+    if (s.finite == 0) {
+      if (!(s.min == std::numeric_limits<float>::infinity() && s.max == -std::numeric_limits<float>::infinity()) || k != 0 ||
+          o != 0) {
+        return detail::corrupt("corrupt empty histogram_observer state");
+      }
+      h.s_ = s;
+      return h;
+    }
+    if (!std::isfinite(s.min) || !std::isfinite(s.max) || s.min > s.max || k < -200 || k > 200) {
+      return detail::corrupt("corrupt histogram_observer range");
+    }
+    if (detail::required_k_ok(s.min, s.max, k, nb) == false || detail::grid_index(s.min, k) != o) {
+      return detail::corrupt("histogram_observer grid disagrees with its range");
+    }
+    const auto last = static_cast<std::size_t>(detail::grid_index(s.max, k) - o);
+    if (h.counts_[0] == 0 || h.counts_[last] == 0) return detail::corrupt("histogram_observer end bins are empty");
+    for (std::size_t j = last + 1; j < nb; ++j)
+      if (h.counts_[j] != 0) return detail::corrupt("histogram_observer counts beyond the range");
+    h.s_ = s;
+    h.k_ = k;
+    h.o_ = o;
+    return h;
+  }
+  static result<histogram_observer> deserialize(const std::vector<std::uint8_t>& b) { return deserialize(b.data(), b.size()); }
+
+ private:
+  result<clip_range> l2_range(const std::vector<double>& c, const std::vector<double>& e, std::size_t last,
+                              const qparams_options& opt) const {
+    std::vector<float> h(last + 1);
+    for (std::size_t j = 0; j <= last; ++j) h[j] = static_cast<float>(c[j]);
+    const std::size_t dst = std::size_t{1} << bit_width(opt.type);
+    const auto lo = static_cast<float>(e[0]);
+    const auto hi = static_cast<float>(e[last + 1]);
+    result<clip_range> r = torch_histogram_search(h.data(), last + 1, lo, hi, dst);
+    if (!r) return r;
+    clip_range out = *r;
+    out.min = std::min(std::max(out.min, s_.min), s_.max);
+    out.max = std::min(std::max(out.max, out.min), s_.max);
+    return out;
+  }
+
+  // Moves to the grid (k, o) that the range [mn, mx] requires (k never decreases).
+  void regrid(float mn, float mx) {
+    const float amax = std::max(std::fabs(mn), std::fabs(mx));
+    int k = has_range() ? std::max(k_, detail::grid_floor_k(amax)) : detail::grid_floor_k(amax);
+    while (detail::grid_index(mx, k) - detail::grid_index(mn, k) >= static_cast<std::int64_t>(bins())) ++k;
+    const std::int64_t o = detail::grid_index(mn, k);
+    if (!has_range()) {
+      k_ = k;
+      o_ = o;
+      return;
+    }
+    if (k == k_ && o == o_) return;
+    std::vector<std::uint64_t> next(bins(), 0);
+    for (std::size_t j = 0; j < bins(); ++j) {
+      if (counts_[j] == 0) continue;
+      const std::int64_t g = detail::floor_div_pow2(o_ + static_cast<std::int64_t>(j), k - k_);
+      next[static_cast<std::size_t>(g - o)] += counts_[j];
+    }
+    counts_.swap(next);
+    k_ = k;
+    o_ = o;
+  }
+
+  std::vector<std::uint64_t> counts_;
+  minmax_summary s_;
+  int k_ = 0;
+  std::int64_t o_ = 0;
+};
+
+
+namespace detail {
+
+/// torch 1.13 HistogramObserver._combine_histograms: `old` (over the previous range) upsampled by
+/// `ups`, placed at start_idx, cumulatively summed in double, sampled every ds, differenced and
+/// added into `orig` (float32). False when the slice would not fit (torch raises).
+inline bool torch_combine(std::vector<float>& orig, const std::vector<float>& old, std::size_t ups, std::size_t ds,
+                          std::size_t start_idx) {
+  const std::size_t bins = orig.size();
+  const std::size_t region = bins * ups;
+  if (start_idx + region > bins * ds) return false;
+  std::vector<double> integral(bins);
+  double S = 0.0;
+  std::size_t p = start_idx;
+  const std::size_t region_end = start_idx + region;
+  for (std::size_t j = 0; j < bins; ++j) {
+    const std::size_t target = (j + 1) * ds - 1;
+    while (p <= target && p < region_end) {
+      S += static_cast<double>(old[(p - start_idx) / ups]);
+      ++p;
+    }
+    integral[j] = S;
+  }
+  for (std::size_t j = 0; j < bins; ++j) {
+    const double shifted = j == 0 ? 0.0 : static_cast<double>(static_cast<float>(integral[j - 1]));
+    const auto interp = static_cast<float>((integral[j] - shifted) / static_cast<double>(ups));
+    orig[j] = orig[j] + interp;
+  }
+  return true;
+}
+
+}  // namespace detail
+
+/// torch 1.13 HistogramObserver, reproduced in float32 (see the header comment).
+class torch_histogram_observer {
+ public:
+  static constexpr observer_kind kind = observer_kind::histogram;
+
+  /// dst_nbins = 2^bits of the quantized type (256 for 8-bit types, torch's dst_nbins).
+  explicit torch_histogram_observer(std::size_t bins = 2048, std::size_t upsample_rate = 128, std::size_t dst_nbins = 256)
+      : hist_(bins, 0.0f), ups_(upsample_rate), dst_(dst_nbins) {
+    QLIN_ASSERT(detail::valid_bins(bins) && upsample_rate >= 1 && upsample_rate <= 4096 && dst_nbins >= 2);
+  }
+
+  std::size_t bins() const noexcept { return hist_.size(); }
+  std::size_t upsample_rate() const noexcept { return ups_; }
+  std::size_t dst_nbins() const noexcept { return dst_; }
+  bool has_range() const noexcept { return s_.finite != 0; }
+  float min() const noexcept { return s_.min; }
+  float max() const noexcept { return s_.max; }
+  std::uint64_t finite_count() const noexcept { return s_.finite; }
+  std::uint64_t nonfinite_count() const noexcept { return s_.nonfinite; }
+  const std::vector<float>& histogram() const noexcept { return hist_; }
+
+  /// One forward() call. errc::unsupported (state unchanged) where torch would raise or exhaust memory.
+  status observe(const float* data, std::size_t n) {
+    if (n == 0) return ok();
+    const minmax_summary b = detail::reduce_minmax(data, n);
+    if (!b.has_range()) {
+      s_.nonfinite += b.nonfinite;
+      return ok();
+    }
+    std::vector<float> buf;
+    const float* xs = detail::finite_values(data, n, b, buf);
+    const auto m = static_cast<std::size_t>(b.finite);
+    if (!has_range() || s_.min == s_.max) {
+      std::fill(hist_.begin(), hist_.end(), 0.0f);
+      detail::torch_histc_add(xs, m, bins(), static_cast<double>(std::trunc(b.min)), static_cast<double>(std::trunc(b.max)),
+                              b.min, b.max, hist_.data());
+      s_.min = b.min;
+      s_.max = b.max;
+    } else {
+      float cmin = std::min(b.min, s_.min);
+      float cmax = std::max(b.max, s_.max);
+      std::size_t ds = 0, start_idx = 0;
+      if (!adjust(cmin, cmax, ds, start_idx)) {
+        return fail(errc::unsupported, "torch 1.13 cannot combine these ranges (zero bin width or too many upsampled bins)");
+      }
+      std::vector<float> next(bins(), 0.0f);
+      detail::torch_histc_add(xs, m, bins(), static_cast<double>(std::trunc(cmin)), static_cast<double>(std::trunc(cmax)),
+                              b.min, b.max, next.data());
+      if (cmin == s_.min && cmax == s_.max) {
+        for (std::size_t j = 0; j < bins(); ++j) next[j] += hist_[j];
+      } else if (!detail::torch_combine(next, hist_, ups_, ds, start_idx)) {
+        return fail(errc::unsupported, "torch 1.13 cannot combine these ranges (the upsampled histogram does not fit)");
+      }
+      hist_.swap(next);
+      s_.min = cmin;
+      s_.max = cmax;
+    }
+    s_.finite += b.finite;
+    s_.nonfinite += b.nonfinite;
+    return ok();
+  }
+
+  /// Folds `other` in: our histogram is moved to the combined range as torch moves it for a batch,
+  /// then the other's mass is added by linear overlap of its bins with ours (approximate and
+  /// order-dependent). errc::invalid_argument for a different configuration.
+  status merge(const torch_histogram_observer& other) {
+    if (other.bins() != bins() || other.ups_ != ups_ || other.dst_ != dst_) {
+      return fail(errc::invalid_argument, "cannot merge torch_histogram_observers with different configurations");
+    }
+    if (!other.has_range()) {
+      s_.nonfinite += other.s_.nonfinite;
+      return ok();
+    }
+    if (!has_range()) {
+      const std::uint64_t nf = s_.nonfinite;
+      *this = other;
+      s_.nonfinite += nf;
+      return ok();
+    }
+    float cmin = std::min(other.s_.min, s_.min);
+    float cmax = std::max(other.s_.max, s_.max);
+    std::vector<float> next(bins(), 0.0f);
+    if (s_.min == s_.max) {
+      // A constant state: its mass goes to the bin of its value.
+      cmax = cmax > cmin ? cmax : cmin;
+      add_overlap(next, cmin, cmax, s_.min, s_.max, hist_);
+    } else if (!(cmin == s_.min && cmax == s_.max)) {
+      std::size_t ds = 0, start_idx = 0;
+      if (!adjust(cmin, cmax, ds, start_idx) || !detail::torch_combine(next, hist_, ups_, ds, start_idx)) {
+        return fail(errc::unsupported, "torch 1.13 cannot combine these ranges");
+      }
+    } else {
+      next = hist_;
+    }
+    add_overlap(next, cmin, cmax, other.s_.min, other.s_.max, other.hist_);
+    hist_.swap(next);
+    s_.min = cmin;
+    s_.max = cmax;
+    s_.finite += other.s_.finite;
+    s_.nonfinite += other.s_.nonfinite;
+    return ok();
+  }
+
+  /// torch's _non_linear_param_search on the state.
+  result<clip_range> select_range(histogram_method method = histogram_method::histogram, const qparams_options& opt = {},
+                                  double percentile = 99.99) const {
+    if (!has_range()) return fail(errc::no_finite_values, "the observer has seen no finite value");
+    if (method == histogram_method::histogram) return torch_histogram_search(hist_.data(), bins(), s_.min, s_.max, dst_);
+    std::vector<double> c(bins()), e(bins() + 1);
+    for (std::size_t j = 0; j < bins(); ++j) c[j] = static_cast<double>(hist_[j]);
+    const double w = (static_cast<double>(s_.max) - static_cast<double>(s_.min)) / static_cast<double>(bins());
+    for (std::size_t j = 0; j <= bins(); ++j) e[j] = static_cast<double>(s_.min) + w * static_cast<double>(j);
+    if (method == histogram_method::percentile) return detail::two_sided_percentile(c.data(), e.data(), bins(), percentile, s_.min, s_.max);
+    if (method == histogram_method::mse) {
+      const result<clip_range> l2 = torch_histogram_search(hist_.data(), bins(), s_.min, s_.max, dst_);
+      if (!l2) return l2;
+      return mse_search(c.data(), e.data(), bins(), s_.min, s_.max, opt, &*l2);
+    }
+    return fail(errc::unsupported, "entropy calibration needs the |x| histogram (abs_histogram_observer)");
+  }
+
+  /// torch's calculate_qparams: the L2 search, then choose_qparams (pytorch preset by default).
+  result<quant_params> calculate_qparams(const qparams_options& opt = {}) const {
+    const result<clip_range> r = select_range(histogram_method::histogram, opt);
+    if (!r) return r.error();
+    return choose_qparams(r->min, r->max, opt);
+  }
+
+  std::vector<std::uint8_t> serialize() const {
+    detail::byte_writer w(kind);
+    w.u8(1);
+    w.u32(static_cast<std::uint32_t>(bins()));
+    w.u32(static_cast<std::uint32_t>(ups_));
+    w.u32(static_cast<std::uint32_t>(dst_));
+    w.f32(s_.min);
+    w.f32(s_.max);
+    w.u64(s_.finite);
+    w.u64(s_.nonfinite);
+    for (float c : hist_) w.f32(c);
+    return w.take();
+  }
+
+  static result<torch_histogram_observer> deserialize(const void* data, std::size_t size) {
+    detail::byte_reader r(data, size);
+    if (!r.header(kind) || r.u8() != 1) return detail::corrupt("not a serialized torch_histogram_observer");
+    const std::uint32_t nb = r.u32(), ups = r.u32(), dst = r.u32();
+    minmax_summary s;
+    s.min = r.f32();
+    s.max = r.f32();
+    s.finite = r.u64();
+    s.nonfinite = r.u64();
+    if (!r.ok() || !detail::valid_bins(nb) || ups < 1 || ups > 4096 || dst < 2 || dst > (1u << 16) ||
+        r.remaining() != static_cast<std::size_t>(nb) * 4u) {
+      return detail::corrupt("corrupt or truncated torch_histogram_observer state");
+    }
+    torch_histogram_observer h(nb, ups, dst);
+    for (std::size_t j = 0; j < nb; ++j) {
+      h.hist_[j] = r.f32();
+      if (!(h.hist_[j] >= 0.0f) || !std::isfinite(h.hist_[j])) return detail::corrupt("corrupt torch_histogram_observer counts");
+    }
+    if (!r.done()) return detail::corrupt("trailing bytes after a torch_histogram_observer state");
+    if (s.finite == 0) {
+      if (!(s.min == std::numeric_limits<float>::infinity() && s.max == -std::numeric_limits<float>::infinity())) {
+        return detail::corrupt("corrupt empty torch_histogram_observer state");
+      }
+    } else if (!std::isfinite(s.min) || !std::isfinite(s.max) || s.min > s.max) {
+      return detail::corrupt("corrupt torch_histogram_observer range");
+    }
+    h.s_ = s;
+    return h;
+  }
+  static result<torch_histogram_observer> deserialize(const std::vector<std::uint8_t>& b) {
+    return deserialize(b.data(), b.size());
+  }
+
+ private:
+  // _adjust_min_max in float32; cmax is relaxed. False where torch would fail.
+  bool adjust(float cmin, float& cmax, std::size_t& ds, std::size_t& start_idx) const {
+    const float hbw = (s_.max - s_.min) / static_cast<float>(bins() * ups_);
+    if (!(hbw > 0.0f)) return false;
+    const float span = static_cast<float>(bins()) * hbw;
+    const float t = std::ceil((cmax - cmin) / span);
+    if (!(t >= 1.0f) || !(t <= 67108864.0f)) return false;
+    ds = static_cast<std::size_t>(t);
+    const float e = t * span - (cmax - cmin);
+    cmax = cmax + e;
+    const float si = std::nearbyint((s_.min - cmin) / hbw);
+    if (!(si >= 0.0f) || !(si <= t * static_cast<float>(bins()))) return false;
+    start_idx = static_cast<std::size_t>(si);
+    return true;
+  }
+
+  // Adds the mass of `h` (over [lo, hi]) into `dst` (over [cmin, cmax]) by linear overlap.
+  static void add_overlap(std::vector<float>& dst, float cmin, float cmax, float lo, float hi, const std::vector<float>& h) {
+    const std::size_t nb = dst.size();
+    const double W = static_cast<double>(cmax) - static_cast<double>(cmin);
+    const double w = (static_cast<double>(hi) - static_cast<double>(lo)) / static_cast<double>(h.size());
+    auto bin_of = [&](double x) {
+      if (!(W > 0.0)) return std::size_t{0};
+      const double t = (x - static_cast<double>(cmin)) / W * static_cast<double>(nb);
+      return t <= 0.0 ? std::size_t{0} : t >= static_cast<double>(nb) ? nb - 1 : static_cast<std::size_t>(t);
+    };
+    for (std::size_t j = 0; j < h.size(); ++j) {
+      if (h[j] == 0.0f) continue;
+      const double a = static_cast<double>(lo) + w * static_cast<double>(j);
+      const double b = a + w;
+      const std::size_t ja = bin_of(a), jb = bin_of(b);
+      if (ja == jb || !(w > 0.0)) {
+        dst[ja] += h[j];
+        continue;
+      }
+      for (std::size_t q = ja; q <= jb; ++q) {
+        const double qa = static_cast<double>(cmin) + W * static_cast<double>(q) / static_cast<double>(nb);
+        const double qb = static_cast<double>(cmin) + W * static_cast<double>(q + 1) / static_cast<double>(nb);
+        const double ov = std::min(b, qb) - std::max(a, qa);
+        if (ov > 0.0) dst[q] += static_cast<float>(static_cast<double>(h[j]) * ov / w);
+      }
+    }
+  }
+
+  std::vector<float> hist_;
+  std::size_t ups_;
+  std::size_t dst_;
+  minmax_summary s_;
+};
+
+namespace detail {
+
+/// torch.arange(0, end, step) in float32 (double start / step on the CPU, vectors of 8). Known
+/// difference: torch's last (len % 8) values sometimes differ by one ulp from step * idx (70 of 200
+/// random trials touched one of them); the full vectors are reproduced bit for bit.
+inline std::vector<float> torch_arange_f32(float end, float step) {
+  const double len_d = std::ceil(static_cast<double>(end) / static_cast<double>(step));
+  const auto len = len_d > 0.0 ? static_cast<std::size_t>(len_d) : std::size_t{0};
+  std::vector<float> out(len);
+  const double st = static_cast<double>(step);
+  const std::size_t nvec = len / 8 * 8;
+  std::size_t idx = 0;
+  for (; idx < nvec; idx += 8) {
+    const auto base = static_cast<float>(st * static_cast<double>(idx));
+    for (std::size_t l = 0; l < 8; ++l) out[idx + l] = static_cast<float>(static_cast<double>(base) + static_cast<double>(l) * st);
+  }
+  for (; idx < len; ++idx) out[idx] = static_cast<float>(st * static_cast<double>(idx));
+  return out;
+}
+
+}  // namespace detail
+
+/// TensorRT's HistogramCalibrator (|x| over [0, amax]; see the header comment).
+class abs_histogram_observer {
+ public:
+  static constexpr observer_kind kind = observer_kind::histogram;
+
+  /// bins >= 2; fixed_amax > 0 fixes the range [0, fixed_amax] (0: grow with the data).
+  explicit abs_histogram_observer(std::size_t bins = 2048, float fixed_amax = 0.0f) : init_bins_(bins), fixed_(fixed_amax) {
+    QLIN_ASSERT(detail::valid_bins(bins) && fixed_amax >= 0.0f && std::isfinite(fixed_amax));
+  }
+  static result<abs_histogram_observer> make(std::size_t bins, float fixed_amax = 0.0f) {
+    if (!detail::valid_bins(bins)) return fail(errc::invalid_argument, "bins must lie in [2, 2^24]");
+    if (!(fixed_amax >= 0.0f) || !std::isfinite(fixed_amax)) return fail(errc::invalid_argument, "the fixed amax must be finite and >= 0");
+    return abs_histogram_observer(bins, fixed_amax);
+  }
+
+  bool has_range() const noexcept { return finite_ != 0; }
+  std::uint64_t finite_count() const noexcept { return finite_; }
+  std::uint64_t nonfinite_count() const noexcept { return nonfinite_; }
+  /// The largest |x| seen (0 before any).
+  float amax_observed() const noexcept { return amax_; }
+  const std::vector<std::uint64_t>& counts() const noexcept { return counts_; }
+  /// TensorRT's edges (float32; at least counts().size() + 1 of them once something was observed).
+  const std::vector<float>& edges() const noexcept { return edges_; }
+
+  void observe(const float* data, std::size_t n) {
+    if (n == 0) return;
+    const minmax_summary b = detail::reduce_minmax(data, n);
+    nonfinite_ += b.nonfinite;
+    if (!b.has_range()) return;
+    std::vector<float> ax;
+    ax.reserve(static_cast<std::size_t>(b.finite));
+    for (std::size_t i = 0; i < n; ++i)
+      if (std::isfinite(data[i])) ax.push_back(std::fabs(data[i]));
+    const float bmax = std::max(std::fabs(b.min), std::fabs(b.max));
+    if (edges_.empty() || (fixed_ == 0.0f && edges_[1] == 0.0f && bmax > 0.0f)) {
+      // First batch (or the first non-zero batch after all-zero ones, whose width is 0).
+      const std::uint64_t prev = finite_;
+      const float top = fixed_ > 0.0f ? fixed_ : bmax;
+      edges_.assign(init_bins_ + 1, 0.0f);
+      detail::torch_linspace_f32(0.0f, top, init_bins_ + 1, edges_.data());
+      std::vector<std::uint64_t> c(init_bins_, 0);
+      histc(ax, init_bins_, top, c);
+      if (prev != 0) c[0] += prev;  // the earlier all-zero values
+      counts_.swap(c);
+    } else {
+      std::size_t nb = counts_.size();
+      if (fixed_ == 0.0f && bmax > edges_.back()) {
+        const float width = edges_[1] - edges_[0];
+        nb = static_cast<std::size_t>(std::ceil(bmax / width));
+        edges_ = detail::torch_arange_f32(bmax + width, width);
+        pad_edges(nb, width);
+      }
+      std::vector<std::uint64_t> c(nb, 0);
+      histc(ax, nb, edges_.back(), c);
+      for (std::size_t j = 0; j < counts_.size(); ++j) c[j] += counts_[j];
+      counts_.swap(c);
+    }
+    amax_ = std::max(amax_, bmax);
+    finite_ += b.finite;
+  }
+
+  /// See the header comment: exact for identical edges; errc::invalid_argument for different
+  /// configurations (bins, fixed amax).
+  status merge(const abs_histogram_observer& other) {
+    if (other.init_bins_ != init_bins_ || std::memcmp(&other.fixed_, &fixed_, sizeof fixed_) != 0) {
+      return fail(errc::invalid_argument, "cannot merge abs_histogram_observers with different configurations");
+    }
+    nonfinite_ += other.nonfinite_;
+    if (!other.has_range()) return ok();
+    if (!has_range()) {
+      const std::uint64_t nf = nonfinite_;
+      *this = other;
+      nonfinite_ = nf;
+      return ok();
+    }
+    if (other.edges_ == edges_ && other.counts_.size() == counts_.size()) {
+      for (std::size_t j = 0; j < counts_.size(); ++j) counts_[j] += other.counts_[j];
+    } else {
+      const float width = edges_[1] - edges_[0];
+      const float owidth = other.edges_[1] - other.edges_[0];
+      if (fixed_ == 0.0f && width > 0.0f && other.edges_.back() > edges_.back()) {
+        const float top = std::max(other.amax_, other.edges_[other.counts_.size() - 1]);
+        const auto nb = static_cast<std::size_t>(std::ceil(top / width));
+        if (nb > counts_.size()) {
+          edges_ = detail::torch_arange_f32(top + width, width);
+          pad_edges(nb, width);
+          counts_.resize(nb, 0);
+        }
+      }
+      const std::size_t nb = counts_.size();
+      for (std::size_t j = 0; j < other.counts_.size(); ++j) {
+        if (other.counts_[j] == 0) continue;
+        std::size_t q = j;
+        if (!(owidth == width)) {
+          const float centre = (other.edges_[j] + other.edges_[j + 1]) * 0.5f;
+          q = width > 0.0f ? static_cast<std::size_t>(centre / width) : 0;
+        }
+        counts_[std::min(q, nb - 1)] += other.counts_[j];
+      }
+    }
+    amax_ = std::max(amax_, other.amax_);
+    finite_ += other.finite_;
+    return ok();
+  }
+
+  /// TensorRT's entropy threshold (tensorrt_entropy_amax on the counts and edges).
+  result<float> entropy_amax(const entropy_options& opt = {}) const {
+    if (!has_range()) return fail(errc::no_finite_values, "the observer has seen no finite value");
+    const std::vector<double> e = edges_d();
+    return tensorrt_entropy_amax(counts_.data(), e.data(), counts_.size(), opt);
+  }
+  /// TensorRT's percentile threshold.
+  result<float> percentile_amax(double percentile) const {
+    if (!has_range()) return fail(errc::no_finite_values, "the observer has seen no finite value");
+    const std::vector<double> e = edges_d();
+    return qlin::percentile_amax(counts_.data(), e.data(), counts_.size(), percentile);
+  }
+
+  std::vector<std::uint8_t> serialize() const {
+    detail::byte_writer w(kind);
+    w.u8(2);
+    w.u32(static_cast<std::uint32_t>(init_bins_));
+    w.f32(fixed_);
+    w.f32(amax_);
+    w.u64(finite_);
+    w.u64(nonfinite_);
+    w.u64(counts_.size());
+    w.u64(edges_.size());
+    for (std::uint64_t c : counts_) w.u64(c);
+    for (float e : edges_) w.f32(e);
+    return w.take();
+  }
+
+  static result<abs_histogram_observer> deserialize(const void* data, std::size_t size) {
+    detail::byte_reader r(data, size);
+    if (!r.header(kind) || r.u8() != 2) return detail::corrupt("not a serialized abs_histogram_observer");
+    const std::uint32_t ib = r.u32();
+    const float fixed = r.f32();
+    const float amax = r.f32();
+    const std::uint64_t fin = r.u64(), nonfin = r.u64(), nc = r.u64(), ne = r.u64();
+    if (!r.ok() || !detail::valid_bins(ib) || !(fixed >= 0.0f) || !std::isfinite(fixed) || !(amax >= 0.0f) ||
+        !std::isfinite(amax) || nc > r.remaining() / 8 || ne > r.remaining() / 4 || nc * 8 + ne * 4 != r.remaining()) {
+      return detail::corrupt("corrupt or truncated abs_histogram_observer state");
+    }
+    abs_histogram_observer h(ib, fixed);
+    h.counts_.resize(static_cast<std::size_t>(nc));
+    h.edges_.resize(static_cast<std::size_t>(ne));
+    std::uint64_t sum = 0;
+    for (auto& c : h.counts_) {
+      c = r.u64();
+      if (c > std::numeric_limits<std::uint64_t>::max() - sum) return detail::corrupt("abs_histogram_observer counts overflow");
+      sum += c;
+    }
+    for (std::size_t j = 0; j < h.edges_.size(); ++j) {
+      h.edges_[j] = r.f32();
+      if (!std::isfinite(h.edges_[j]) || h.edges_[j] < 0.0f || (j > 0 && h.edges_[j] < h.edges_[j - 1])) {
+        return detail::corrupt("corrupt abs_histogram_observer edges");
+      }
+    }
+    if (!r.done() || sum != fin) return detail::corrupt("abs_histogram_observer counts disagree with the finite count");
+    if (fin == 0 ? (nc != 0 || ne != 0 || amax != 0.0f) : (nc < 2 || ne < nc + 1)) {
+      return detail::corrupt("corrupt abs_histogram_observer shape");
+    }
+    h.amax_ = amax;
+    h.finite_ = fin;
+    h.nonfinite_ = nonfin;
+    return h;
+  }
+  static result<abs_histogram_observer> deserialize(const std::vector<std::uint8_t>& b) {
+    return deserialize(b.data(), b.size());
+  }
+
+ private:
+  std::vector<double> edges_d() const {
+    std::vector<double> e(counts_.size() + 1);
+    for (std::size_t j = 0; j < e.size(); ++j) e[j] = static_cast<double>(edges_[j]);
+    return e;
+  }
+  // torch's arange can give fewer than nb + 1 edges; TensorRT would then index past its end.
+  // qlin continues the progression (j * width in float32).
+  void pad_edges(std::size_t nb, float width) {
+    while (edges_.size() < nb + 1) edges_.push_back(static_cast<float>(edges_.size()) * width);
+  }
+  // histc(|x|, nb, 0, top) (float32 positions); with a fixed range, values above go to the last bin.
+  void histc(const std::vector<float>& ax, std::size_t nb, float top, std::vector<std::uint64_t>& c) const {
+    float lo = 0.0f, hi = top;
+    if (hi == 0.0f) {  // histc's degenerate range: [-1, 1]
+      lo = -1.0f;
+      hi = 1.0f;
+    }
+    const float span = hi - lo;
+    const float fnb = static_cast<float>(nb);
+    for (float x : ax) {
+      if (x > hi) {
+        if (fixed_ > 0.0f) c[nb - 1] += 1;
+        continue;
+      }
+      const float t = (x - lo) * fnb / span;
+      auto pos = static_cast<std::size_t>(t);
+      if (pos >= nb) pos = nb - 1;
+      c[pos] += 1;
+    }
+  }
+
+  std::size_t init_bins_;
+  float fixed_;
+  std::vector<std::uint64_t> counts_;
+  std::vector<float> edges_;
+  float amax_ = 0.0f;
+  std::uint64_t finite_ = 0;
+  std::uint64_t nonfinite_ = 0;
+};
+
+}  // namespace qlin
+
+#endif  // QLIN_OBSERVERS_HISTOGRAM_HPP_
