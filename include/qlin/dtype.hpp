@@ -15,6 +15,7 @@
 // - narrow raises qmin by one (TFLite's narrow_range: a symmetric signed range).
 // - reduce_range floor-divides *both* ends by two, as PyTorch 1.13's calculate_qmin_qmax does
 //   (Python `//`), also for custom ranges: -8..7 becomes -4..3 (torch/ao/quantization/utils.py).
+//   PyTorch 1.13 ignores reduce_range for quint4x2 (always 0..15); qlin halves every dtype alike.
 // - a custom range [quant_min, quant_max] must lie inside the dtype's full range with
 //   quant_min < quant_max; it replaces the full range before narrow / reduce_range apply.
 //

@@ -105,9 +105,19 @@ struct qparams_options {
   float eps = FLT_EPSILON;  ///< pytorch: the smallest scale (the observers' `eps`)
 };
 
-/// Validates hand-made parameters: scale finite and > 0, qmin < qmax, zero point in [qmin, qmax].
+namespace detail {
+// A scale qlin can use: finite, > 0, and with a finite float reciprocal (the PyTorch / XNNPACK
+// kernels multiply by f32(1 / scale); below about 2.9e-39 that reciprocal is +Inf and 0 * Inf is NaN).
+inline bool scale_usable(float scale) noexcept {
+  return scale > 0.0f && std::isfinite(scale) && std::isfinite(1.0f / scale);
+}
+}  // namespace detail
+
+/// Validates hand-made parameters: scale finite and > 0 with a finite reciprocal (scale >= ~2.9e-39),
+/// qmin < qmax, zero point in [qmin, qmax].
 inline result<quant_params> make_quant_params(float scale, std::int32_t zero_point, qrange r) noexcept {
   if (!(scale > 0.0f) || !std::isfinite(scale)) return fail(errc::invalid_scale, "scale must be finite and > 0");
+  if (!detail::scale_usable(scale)) return fail(errc::invalid_scale, "scale is too small: 1 / scale overflows float");
   if (r.qmin >= r.qmax) return fail(errc::invalid_range, "qmin must be less than qmax");
   if (zero_point < r.qmin || zero_point > r.qmax) {
     return fail(errc::zero_point_out_of_range, "zero point lies outside [qmin, qmax]");
@@ -153,12 +163,14 @@ inline result<quant_params> choose_pytorch(float min, float max, dtype t, qschem
     float scale = amax / (static_cast<float>(r.qmax - r.qmin) / 2.0f);
     if (scale < eps) scale = eps;
     if (!std::isfinite(scale)) return fail(errc::invalid_scale, "the range is too wide: the scale overflows float");
+    if (!scale_usable(scale)) return fail(errc::invalid_scale, "the range is too narrow: 1 / scale overflows float");
     const std::int32_t zp = is_signed(t) ? 0 : symmetric_unsigned_zero_point(t, r, default_range);
     return quant_params{scale, zp, r.qmin, r.qmax};
   }
   float scale = (max_pos - min_neg) / static_cast<float>(r.qmax - r.qmin);
   if (scale < eps) scale = eps;
   if (!std::isfinite(scale)) return fail(errc::invalid_scale, "the range is too wide: max - min overflows float");
+  if (!scale_usable(scale)) return fail(errc::invalid_scale, "the range is too narrow: 1 / scale overflows float");
   // zero_point = qmin - round(min_neg / scale); min_neg / scale lies in [-(qmax - qmin), 0].
   const float z = qmin_f - round_half_even(min_neg / scale);
   std::int32_t zp = static_cast<std::int32_t>(z);
@@ -179,12 +191,14 @@ inline result<quant_params> choose_tflite(float min, float max, dtype t, qscheme
     const float scale = amax / divisor;
     if (scale == 0.0f) return fail(errc::degenerate_range, "the range is [0, 0]: this preset would give scale 0");
     if (!std::isfinite(scale)) return fail(errc::invalid_scale, "the range is too wide: the scale overflows float");
+    if (!scale_usable(scale)) return fail(errc::invalid_scale, "the range is too narrow: 1 / scale overflows float");
     const std::int32_t zp = is_signed(t) ? 0 : symmetric_unsigned_zero_point(t, r, default_range);
     return quant_params{scale, zp, r.qmin, r.qmax};
   }
   const float scale = (max_pos - min_neg) / (qmax_f - qmin_f);
   if (scale == 0.0f) return fail(errc::degenerate_range, "the range is [0, 0]: this preset would give scale 0");
   if (!std::isfinite(scale)) return fail(errc::invalid_scale, "the range is too wide: max - min overflows float");
+  if (!scale_usable(scale)) return fail(errc::invalid_scale, "the range is too narrow: 1 / scale overflows float");
   const float zp_from_min = qmin_f - min_neg / scale;
   std::int32_t zp;
   if (zp_from_min < qmin_f) {
@@ -229,6 +243,7 @@ inline result<float_quant_params> choose_float_qparams(float min, float max, con
   float scale = (max - min) / static_cast<float>(r->qmax - r->qmin);
   if (!std::isfinite(scale)) return fail(errc::invalid_scale, "the range is too wide: max - min overflows float");
   if (!(scale > opt.eps)) scale = 1.0f;
+  if (!detail::scale_usable(scale)) return fail(errc::invalid_scale, "the range is too narrow: 1 / scale overflows float");
   const float zp = -min / scale;
   return float_quant_params{scale, zp, r->qmin, r->qmax};
 }

@@ -39,6 +39,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 #include "config.hpp"
@@ -72,7 +73,7 @@ constexpr bool range_fits(std::int32_t qmin, std::int32_t qmax) noexcept {
 }
 
 inline bool params_valid(float scale, std::int32_t zp, std::int32_t qmin, std::int32_t qmax) noexcept {
-  return scale > 0.0f && scale <= std::numeric_limits<float>::max() && qmin < qmax && zp >= qmin && zp <= qmax;
+  return scale_usable(scale) && qmin < qmax && zp >= qmin && zp <= qmax;
 }
 
 // One element; `inv_scale` is f32(1 / scale), used when !m.divide.
@@ -91,6 +92,19 @@ inline std::int32_t quantize_one(float x, float scale, float inv_scale, std::int
   const float hi = static_cast<float>(qmax - zp);
   const float c = y < lo ? lo : (y > hi ? hi : y);
   return static_cast<std::int32_t>(qlin::round(c, m.mode)) + zp;
+}
+
+// Element access through memcpy, so that pointers need no alignment (a plain x[i] through a
+// misaligned float* is undefined behaviour, which UBSan reports). Compilers emit a plain load/store.
+template <class T>
+inline T load(const T* p, std::size_t i) noexcept {
+  T v;
+  std::memcpy(&v, p + i, sizeof v);
+  return v;
+}
+template <class T>
+inline void store(T* p, std::size_t i, T v) noexcept {
+  std::memcpy(p + i, &v, sizeof v);
 }
 
 inline std::int32_t quantize_one_float_zp(float x, float inv_scale, float zp, std::int32_t qmin,
@@ -115,7 +129,8 @@ inline void quantize(const float* x, std::size_t n, T* q, const quant_params& p,
   QLIN_ASSERT(detail::range_fits<T>(p.qmin, p.qmax));
   const float inv = 1.0f / p.scale;
   for (std::size_t i = 0; i < n; ++i) {
-    q[i] = static_cast<T>(detail::quantize_one(x[i], p.scale, inv, p.zero_point, p.qmin, p.qmax, m));
+    detail::store(
+        q, i, static_cast<T>(detail::quantize_one(detail::load(x, i), p.scale, inv, p.zero_point, p.qmin, p.qmax, m)));
   }
 }
 
@@ -125,7 +140,7 @@ inline void dequantize(const T* q, std::size_t n, float* r, const quant_params& 
   static_assert(is_quantized_storage_v<T>, "dequantize reads int8_t, uint8_t or int16_t");
   QLIN_ASSERT(n == 0 || (q != nullptr && r != nullptr));
   for (std::size_t i = 0; i < n; ++i) {
-    r[i] = static_cast<float>(static_cast<std::int32_t>(q[i]) - p.zero_point) * p.scale;
+    detail::store(r, i, static_cast<float>(static_cast<std::int32_t>(detail::load(q, i)) - p.zero_point) * p.scale);
   }
 }
 
@@ -146,7 +161,7 @@ inline void quantize_per_channel(const float* x, std::size_t outer, std::size_t 
       const float inv = 1.0f / s;
       const std::int32_t z = p.zero_points[c];
       for (std::size_t k = 0; k < inner; ++k, ++i) {
-        q[i] = static_cast<T>(detail::quantize_one(x[i], s, inv, z, p.qmin, p.qmax, m));
+        detail::store(q, i, static_cast<T>(detail::quantize_one(detail::load(x, i), s, inv, z, p.qmin, p.qmax, m)));
       }
     }
   }
@@ -164,7 +179,7 @@ inline void dequantize_per_channel(const T* q, std::size_t outer, std::size_t ch
       const float s = p.scales[c];
       const std::int32_t z = p.zero_points[c];
       for (std::size_t k = 0; k < inner; ++k, ++i) {
-        r[i] = static_cast<float>(static_cast<std::int32_t>(q[i]) - z) * s;
+        detail::store(r, i, static_cast<float>(static_cast<std::int32_t>(detail::load(q, i)) - z) * s);
       }
     }
   }
@@ -183,7 +198,7 @@ inline void quantize_per_channel(const float* x, std::size_t outer, std::size_t 
       const float inv = 1.0f / p.scales[c];
       const float z = p.zero_points[c];
       for (std::size_t k = 0; k < inner; ++k, ++i) {
-        q[i] = static_cast<T>(detail::quantize_one_float_zp(x[i], inv, z, p.qmin, p.qmax));
+        detail::store(q, i, static_cast<T>(detail::quantize_one_float_zp(detail::load(x, i), inv, z, p.qmin, p.qmax)));
       }
     }
   }
@@ -201,7 +216,7 @@ inline void dequantize_per_channel(const T* q, std::size_t outer, std::size_t ch
       const float s = p.scales[c];
       const float z = p.zero_points[c];
       for (std::size_t k = 0; k < inner; ++k, ++i) {
-        r[i] = (static_cast<float>(q[i]) - z) * s;
+        detail::store(r, i, (static_cast<float>(detail::load(q, i)) - z) * s);
       }
     }
   }
