@@ -1,0 +1,116 @@
+// simd.hpp: qlin::simd::quantize / dequantize / requantize -- the scalar API, statically dispatched to SIMD.
+//
+// Copyright 2026 The qlin Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Each function has the signature of its scalar namesake in qlin/quantize.hpp or qlin/requantize.hpp
+// and returns the same bits for every input (NaN, +-Inf, ties, INT32_MIN / INT32_MAX, bias
+// saturation included); tests/unit/test_simd_kernels.cpp checks this. The arch is chosen at compile
+// time: qlin::arch::kernel_arch, i.e. xsimd::default_arch of the compiler's target flags (-msse4.1,
+// -mavx2, -march=native, ...; see qlin/arch/xsimd.hpp for the AVX-without-AVX2 exception). Without
+// xsimd (QLIN_HAVE_XSIMD undefined) or without a SIMD target (XSIMD_NO_SUPPORTED_ARCHITECTURE, e.g.
+// i686 without SSE2), the functions are the scalar reference and active_arch_name() is "scalar".
+//
+// Requirements for bit equality with the scalar reference, as for the reference itself: no
+// -ffast-math (config.hpp refuses it), -ffp-contract=off (the CMake target qlin adds it), and the
+// default floating-point rounding mode (round to nearest even) -- see qlin/arch/round.hpp.
+//
+// Runtime dispatch (one binary for several ISAs) is not provided here: the kernels in
+// qlin/kernels/ are templates on the arch, so per-arch translation units can instantiate
+// qlin::kernels::quantize_f32<T, xsimd::avx2> etc. without ODR mixing (TOOLCHAIN.md section 2),
+// and the functions below sit in an inline namespace named after the target (qlin::simd::avx2::,
+// qlin::simd::sse2::, ...), so TUs built with different flags do not share their symbols either.
+// The scalar reference they fall back to for tails (qlin::quantize, ...) is plain inline code and
+// does not have that protection.
+#ifndef QLIN_SIMD_HPP_
+#define QLIN_SIMD_HPP_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "arch/xsimd.hpp"
+#include "quantize.hpp"
+#include "requantize.hpp"
+
+#if QLIN_SIMD
+#include "kernels/dequantize.hpp"
+#include "kernels/quantize.hpp"
+#include "kernels/requantize.hpp"
+#endif
+
+namespace qlin {
+namespace simd {
+// One inline namespace per target (qlin/arch/xsimd.hpp): ODR-safe when TUs use different -m flags.
+inline namespace QLIN_SIMD_NAMESPACE {
+
+/// The name of the instruction set the functions below run: xsimd's arch name ("sse2", "sse4.1",
+/// "avx2", "fma3+avx2", "avx512bw", "arm64+neon", ...) or "scalar".
+constexpr const char* active_arch_name() noexcept {
+#if QLIN_SIMD
+  return arch::kernel_arch::name();
+#else
+  return "scalar";
+#endif
+}
+
+/// True when the functions below use SIMD kernels.
+constexpr bool active() noexcept { return QLIN_SIMD != 0; }
+
+/// qlin::quantize, vectorized.
+template <class T>
+inline void quantize(const float* x, std::size_t n, T* q, const quant_params& p,
+                     quantize_method m = quantize_method{}) noexcept {
+#if QLIN_SIMD
+  kernels::quantize_f32<T, arch::kernel_arch>(x, n, q, p, m);
+#else
+  qlin::quantize(x, n, q, p, m);
+#endif
+}
+
+/// qlin::dequantize, vectorized.
+template <class T>
+inline void dequantize(const T* q, std::size_t n, float* r, const quant_params& p) noexcept {
+#if QLIN_SIMD
+  kernels::dequantize_f32<T, arch::kernel_arch>(q, n, r, p);
+#else
+  qlin::dequantize(q, n, r, p);
+#endif
+}
+
+/// qlin::requantize, vectorized.
+template <class T>
+inline void requantize(const std::int32_t* acc, std::size_t n, T* out, const requantize_params& p) noexcept {
+#if QLIN_SIMD
+  kernels::requantize_s32<T, arch::kernel_arch>(acc, n, out, p);
+#else
+  qlin::requantize(acc, n, out, p);
+#endif
+}
+
+/// qlin::requantize_rows with per-tensor parameters and an optional per-channel bias, vectorized.
+template <class T>
+inline void requantize_rows(const std::int32_t* acc, std::size_t rows, std::size_t channels, const std::int32_t* bias,
+                            T* out, const requantize_params& p) noexcept {
+#if QLIN_SIMD
+  kernels::requantize_rows_s32<T, arch::kernel_arch>(acc, rows, channels, bias, out, p);
+#else
+  qlin::requantize_rows(acc, rows, channels, bias, out, p);
+#endif
+}
+
+/// qlin::requantize_rows with per-channel parameters: fp32 rounding is vectorized over the channels;
+/// double and single rounding are the scalar reference for now (per-lane shifts).
+template <class T>
+inline void requantize_rows(const std::int32_t* acc, std::size_t rows, std::size_t channels, const std::int32_t* bias,
+                            T* out, const per_channel_requantize_params& p) noexcept {
+#if QLIN_SIMD
+  kernels::requantize_rows_s32<T, arch::kernel_arch>(acc, rows, channels, bias, out, p);
+#else
+  qlin::requantize_rows(acc, rows, channels, bias, out, p);
+#endif
+}
+
+}  // namespace QLIN_SIMD_NAMESPACE
+}  // namespace simd
+}  // namespace qlin
+
+#endif  // QLIN_SIMD_HPP_
