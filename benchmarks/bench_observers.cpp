@@ -15,7 +15,7 @@
 //
 // Rates: items_per_second / 1e9 = elements per ns; bytes_per_second = read bandwidth (GB/s).
 // Run (medians of 5):
-//   ./build-h8/benchmarks/qlin_bench_observers --benchmark_repetitions=5
+//   ./build-h9/benchmarks/qlin_bench_observers --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true      (one command line)
 //
 // Data: bench_normal(n) below, the generator benchmarks/bench_torch_observers.py reproduces in

@@ -70,6 +70,8 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 #include "../params.hpp"
@@ -177,11 +179,176 @@ inline void torch_linspace_f32(float start, float end, std::size_t steps, float*
   for (; idx < steps; ++idx) out[idx] = scalar(idx);
 }
 
+// ----- binning kernels ---------------------------------------------------------------------------
+//
+// Every observer bins a batch the same way: a "binner" maps a float to a slot in [0, nb] (nb is
+// the dummy slot for values that are skipped: NaN / +-Inf, or outside torch's histc range), and
+// count_batch() adds the slot counts into the observer's counts. Performance only: each binner's
+// scalar idx1() is the observer's original per-element rule, and its AVX2 idx8() computes the same
+// slots with the same IEEE operations (no contraction: qlin builds with -ffp-contract=off, and the
+// avx2 target does not enable FMA), so counts are identical whichever path runs.
+//
+// count_batch: with enough data per slot (n >= 2 * slots, slots <= 2^16 + 1) it counts into 4
+// interleaved uint32 sub-histograms (element i goes to sub-histogram i mod 4), so that runs of
+// equal slots, frequent in the hot bins of a peaked distribution, do not serialize on one
+// store-to-load chain; they are summed into the destination at the end (chunks of 2^30 elements
+// keep every sub-count below 2^32). Otherwise it increments the destination directly.
+
+constexpr std::size_t max_sub_slots = (std::size_t{1} << 16) + 1;
+constexpr std::size_t sub_chunk = std::size_t{1} << 30;
+
+template <class B>
+inline void count_sub_scalar(const B& b, const float* x, std::size_t n, std::uint32_t* sub, std::size_t stride) noexcept {
+  std::uint32_t* s0 = sub;
+  std::uint32_t* s1 = sub + stride;
+  std::uint32_t* s2 = sub + 2 * stride;
+  std::uint32_t* s3 = sub + 3 * stride;
+  const std::size_t n4 = n / 4 * 4;
+  std::size_t i = 0;
+  for (; i < n4; i += 4) {
+    const std::size_t j0 = b.idx1(x[i]), j1 = b.idx1(x[i + 1]), j2 = b.idx1(x[i + 2]), j3 = b.idx1(x[i + 3]);
+    ++s0[j0];
+    ++s1[j1];
+    ++s2[j2];
+    ++s3[j3];
+  }
+  for (; i < n; ++i) ++s0[b.idx1(x[i])];
+}
+
+#if defined(QLIN_REDUCE_AVX2)
+template <class B>
+QLIN_REDUCE_AVX2_TARGET inline void count_sub_avx2(const B& b, const float* x, std::size_t n, std::uint32_t* sub,
+                                                   std::size_t stride) noexcept {
+  std::uint32_t* s0 = sub;
+  std::uint32_t* s1 = sub + stride;
+  std::uint32_t* s2 = sub + 2 * stride;
+  std::uint32_t* s3 = sub + 3 * stride;
+  alignas(32) std::uint32_t id[16];
+  std::size_t i = 0;
+  for (; n - i >= 16; i += 16) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(id), b.idx8(x + i));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(id + 8), b.idx8(x + i + 8));
+    ++s0[id[0]];
+    ++s1[id[1]];
+    ++s2[id[2]];
+    ++s3[id[3]];
+    ++s0[id[4]];
+    ++s1[id[5]];
+    ++s2[id[6]];
+    ++s3[id[7]];
+    ++s0[id[8]];
+    ++s1[id[9]];
+    ++s2[id[10]];
+    ++s3[id[11]];
+    ++s0[id[12]];
+    ++s1[id[13]];
+    ++s2[id[14]];
+    ++s3[id[15]];
+  }
+  for (; i < n; ++i) ++s0[b.idx1(x[i])];
+}
+
+inline bool have_avx2() noexcept {
+#if defined(__AVX2__)
+  return true;
+#else
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  return avx2;
+#endif
+}
+#endif
+
+/// Adds, for each x[i] whose slot b.idx1(x[i]) is below nb, one to dst[slot] (dst[0..nb)); slot
+/// nb (and only nb) means "skip". C is std::uint64_t, or float when dst is all zeros on entry
+/// (float counts then end at min(count, 2^24), which is what adding 1.0f one at a time gives).
+template <class B, class C>
+inline void count_batch(const B& b, const float* x, std::size_t n, std::size_t nb, C* dst) {
+  const std::size_t slots = nb + 1;
+  if (slots > max_sub_slots || n < 2 * slots) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t j = b.idx1(x[i]);
+      if (j < nb) dst[j] += C{1};
+    }
+    return;
+  }
+  const std::size_t stride = (slots + 15) / 16 * 16;
+  std::vector<std::uint32_t> sub(4 * stride);
+  std::vector<std::uint64_t> acc;
+  if (!std::is_integral<C>::value) acc.assign(nb, 0);
+  for (std::size_t i = 0; i < n; i += sub_chunk) {
+    const std::size_t len = std::min(sub_chunk, n - i);
+    std::fill(sub.begin(), sub.end(), 0u);
+#if defined(QLIN_REDUCE_AVX2)
+    if (B::has_avx2 && have_avx2()) {
+      count_sub_avx2(b, x + i, len, sub.data(), stride);
+    } else {
+      count_sub_scalar(b, x + i, len, sub.data(), stride);
+    }
+#else
+    count_sub_scalar(b, x + i, len, sub.data(), stride);
+#endif
+    for (std::size_t j = 0; j < nb; ++j) {
+      const std::uint64_t c = std::uint64_t{sub[j]} + sub[stride + j] + sub[2 * stride + j] + sub[3 * stride + j];
+      if (std::is_integral<C>::value) {
+        dst[j] += static_cast<C>(c);
+      } else {
+        acc[j] += c;
+      }
+    }
+  }
+  if (!std::is_integral<C>::value) {
+    for (std::size_t j = 0; j < nb; ++j) {
+      QLIN_ASSERT(dst[j] == C{0});
+      dst[j] = static_cast<C>(std::min<std::uint64_t>(acc[j], std::uint64_t{1} << 24));
+    }
+  }
+}
+
+/// size_t((x - lo) * fnb / span) in float32, for x >= lo. The product overflows to +Inf when
+/// (x - lo) * nb exceeds FLT_MAX (ranges beyond about 1.6e35 for 2048 bins), and Inf / Inf (span
+/// overflowed too) is NaN; converting those to size_t is undefined. The rule here is what that
+/// conversion compiled to on x86-64 with GCC before this code was vectorized (+Inf -> 0, NaN ->
+/// 2^63, which callers clamp to the last bin), kept so that no result changes. (+Inf landing in
+/// bin 0 is a defect of the emulated formula, shared with torch's own int64 cast.)
+inline std::size_t histc_pos(float x, float lo, float fnb, float span) noexcept {
+  const float t = (x - lo) * fnb / span;
+  if (t < 0x1p63f) return static_cast<std::size_t>(t);
+  return t != t ? std::size_t{1} << 63 : 0;
+}
+
+/// torch's histc slot rule: finite e in [lo, hi] goes to min(size_t((e - lo) * nb / span), nb - 1)
+/// (float32 operations in that order), anything else (NaN, +-Inf, outside) to the dummy slot nb.
+struct torch_histc_binner {
+  float lo, hi, fnb, span;
+  std::uint32_t nb;
+  static constexpr bool has_avx2 = true;
+  std::uint32_t idx1(float e) const noexcept {
+    if (!(e >= lo && e <= hi)) return nb;
+    std::size_t pos = histc_pos(e, lo, fnb, span);
+    if (pos >= nb) pos = nb - 1u;  // the rightmost bin includes its right edge
+    return static_cast<std::uint32_t>(pos);
+  }
+#if defined(QLIN_REDUCE_AVX2)
+  // A finite t is >= 0 here (e >= lo, span > 0) and at most about nb <= 2^24, so cvttps2dq
+  // truncates exactly like the size_t conversion; +Inf and NaN give 0x80000000, which min_epu32
+  // sends to nb - 1 (histc_pos's NaN rule) and the +Inf compare then to 0 (its +Inf rule).
+  QLIN_REDUCE_AVX2_TARGET __m256i idx8(const float* p) const noexcept {
+    const __m256 e = _mm256_loadu_ps(p);
+    const __m256 in = _mm256_and_ps(_mm256_cmp_ps(e, _mm256_set1_ps(lo), _CMP_GE_OQ), _mm256_cmp_ps(e, _mm256_set1_ps(hi), _CMP_LE_OQ));
+    const __m256 t = _mm256_div_ps(_mm256_mul_ps(_mm256_sub_ps(e, _mm256_set1_ps(lo)), _mm256_set1_ps(fnb)), _mm256_set1_ps(span));
+    __m256i pos = _mm256_min_epu32(_mm256_cvttps_epi32(t), _mm256_set1_epi32(static_cast<int>(nb - 1u)));
+    pos = _mm256_andnot_si256(_mm256_castps_si256(_mm256_cmp_ps(t, _mm256_set1_ps(std::numeric_limits<float>::infinity()), _CMP_EQ_OQ)), pos);
+    return _mm256_blendv_epi8(_mm256_set1_epi32(static_cast<int>(nb)), pos, _mm256_castps_si256(in));
+  }
+#endif
+};
+
 /// torch 1.13 histc(x, nb, min=lo, max=hi) (aten/src/ATen/native/cpu/HistogramKernel.cpp, linear
-/// interpolation without local search), ADDED into hist[0..nb). lo / hi are the Scalars torch
-/// receives; the degenerate lo == hi cases follow histc_select_outer_bin_edges.
-inline void torch_histc_add(const float* x, std::size_t n, std::size_t nb, double lo_d, double hi_d, float dmin,
-                            float dmax, float* hist) {
+/// interpolation without local search), written into hist[0..nb) (float32 counts, as torch adds
+/// 1.0f per value). lo / hi are the Scalars torch receives; the degenerate lo == hi cases follow
+/// histc_select_outer_bin_edges. NaN / +-Inf fall outside [lo, hi] and are not counted.
+inline void torch_histc(const float* x, std::size_t n, std::size_t nb, double lo_d, double hi_d, float dmin, float dmax,
+                        float* hist) {
   if (lo_d == hi_d && n > 0) {
     lo_d = static_cast<double>(dmin);
     hi_d = static_cast<double>(dmax);
@@ -192,26 +359,9 @@ inline void torch_histc_add(const float* x, std::size_t n, std::size_t nb, doubl
   }
   const float lo = static_cast<float>(lo_d);
   const float hi = static_cast<float>(hi_d);
-  const float span = hi - lo;
-  const float fnb = static_cast<float>(nb);
-  for (std::size_t i = 0; i < n; ++i) {
-    const float e = x[i];
-    if (!(e >= lo && e <= hi)) continue;
-    const float t = (e - lo) * fnb / span;
-    auto pos = static_cast<std::size_t>(t);
-    if (pos >= nb) pos = nb - 1;  // the rightmost bin includes its right edge
-    hist[pos] += 1.0f;
-  }
-}
-
-/// Copies the finite values of a batch (only when it holds non-finite ones).
-inline const float* finite_values(const float* x, std::size_t n, const minmax_summary& s, std::vector<float>& buf) {
-  if (s.nonfinite == 0) return x;
-  buf.clear();
-  buf.reserve(static_cast<std::size_t>(s.finite));
-  for (std::size_t i = 0; i < n; ++i)
-    if (std::isfinite(x[i])) buf.push_back(x[i]);
-  return buf.data();
+  std::fill(hist, hist + nb, 0.0f);
+  const torch_histc_binner b{lo, hi, static_cast<float>(nb), hi - lo, static_cast<std::uint32_t>(nb)};
+  count_batch(b, x, n, nb, hist);
 }
 
 inline double torch_quantization_error(const float* hist, std::size_t bins, float min, float max, std::size_t dst_nbins,
@@ -300,28 +450,38 @@ namespace detail {
 
 // ----- expected squared quantization error of a histogram (uniform mass within a bin) -----------
 
-/// sum over bins of c_j * mean over the bin's part [u, v] (clipped to [dmin, dmax]) of (x - fq(x))^2,
-/// fq the quantize-dequantize function of p (round half to even; ties have measure zero).
-inline double expected_sq_error(const double* counts, const double* edges, std::size_t bins, double dmin, double dmax,
-                                const quant_params& p) {
-  const double s = static_cast<double>(p.scale);
-  const double zp = static_cast<double>(p.zero_point);
-  const double qmin = static_cast<double>(p.qmin), qmax = static_cast<double>(p.qmax);
-  double total = 0.0;
-  for (std::size_t j = 0; j < bins; ++j) {
-    const double c = counts[j];
-    if (c == 0.0) continue;
-    const double u = std::max(edges[j], dmin);
-    const double v = std::min(edges[j + 1], dmax);
-    auto code = [&](double x) {
-      double k = std::nearbyint(x / s + zp);
-      return k < qmin ? qmin : k > qmax ? qmax : k;
-    };
+/// nearbyint(t) in the default rounding mode (round half to even), without the libm call: for
+/// |t| < 2^52, |t| + 2^52 lies in [2^52, 2^53), where the spacing of doubles is 1, so the addition
+/// rounds |t| to an integer (ties to even) and the subtraction is exact; copysign restores the
+/// sign (nearbyint(-0.3) is -0.0). |t| >= 2^52 is already an integer; NaN stays NaN.
+inline double round_half_even(double t) noexcept {
+  constexpr double two52 = 4503599627370496.0;
+  const double a = std::fabs(t);
+  if (!(a < two52)) return t;
+  return std::copysign((a + two52) - two52, t);
+}
+
+/// One bin's term of expected_sq_error (c > 0): c * mean over [u, v] of (x - fq(x))^2.
+struct sq_error_model {
+  double s, zp, qmin, qmax, dmin, dmax;
+  explicit sq_error_model(const quant_params& p, double lo, double hi) noexcept
+      : s(static_cast<double>(p.scale)),
+        zp(static_cast<double>(p.zero_point)),
+        qmin(static_cast<double>(p.qmin)),
+        qmax(static_cast<double>(p.qmax)),
+        dmin(lo),
+        dmax(hi) {}
+  double code(double x) const noexcept {
+    const double k = round_half_even(x / s + zp);
+    return k < qmin ? qmin : k > qmax ? qmax : k;
+  }
+  double term(double c, double e0, double e1) const noexcept {
+    const double u = std::max(e0, dmin);
+    const double v = std::min(e1, dmax);
     if (!(v > u)) {
       const double x = std::min(std::max(u, dmin), dmax);
       const double d = x - (code(x) - zp) * s;
-      total += c * d * d;
-      continue;
+      return c * d * d;
     }
     double a = u;
     double k = code(u);
@@ -336,9 +496,63 @@ inline double expected_sq_error(const double* counts, const double* edges, std::
       a = b;
       k += 1.0;
     }
-    total += c * acc / (v - u);
+    return c * acc / (v - u);
+  }
+};
+
+/// sum over bins of c_j * mean over the bin's part [u, v] (clipped to [dmin, dmax]) of (x - fq(x))^2,
+/// fq the quantize-dequantize function of p (round half to even; ties have measure zero). The
+/// terms are added in bin order.
+inline double expected_sq_error(const double* counts, const double* edges, std::size_t bins, double dmin, double dmax,
+                                const quant_params& p) {
+  const sq_error_model m(p, dmin, dmax);
+  double total = 0.0;
+  for (std::size_t j = 0; j < bins; ++j) {
+    const double c = counts[j];
+    if (c == 0.0) continue;
+    total += m.term(c, edges[j], edges[j + 1]);
   }
   return total;
+}
+
+/// expected_sq_error(...) when it is <= bound; otherwise possibly abandoned early, returning false.
+/// Precondition: every count >= 0 and bins <= 2^24 (then every term is >= 0; see below).
+///
+/// The terms are computed outside-in (bins 0, last, 1, last - 1, ...: clipping error, the part
+/// that grows fastest away from the optimum, sits in the tails) into terms[], with a running sum
+/// P. Once P * (1 - 2^-24) > bound, the bin-order sum F that expected_sq_error returns is > bound
+/// too: the terms are the same numbers (sq_error_model::term), each >= 0 (c >= 0, v > u, and
+/// A^2 + AB + B^2 >= (A^2 + B^2) / 2 leaves a positive sum after rounding), so with n <= 2^24
+/// terms and u = 2^-53 recursive summation gives F >= (1 - nu) F* and P <= (1 + nu) P* for the
+/// exact sums F* >= P*, i.e. F >= P (1 - nu) / (1 + nu) > P (1 - 2^-27.9) >= fl(P (1 - 2^-24)).
+/// Otherwise the terms are added again in bin order, giving exactly expected_sq_error's value.
+inline bool expected_sq_error_within(const double* counts, const double* edges, std::size_t bins, double dmin,
+                                     double dmax, const quant_params& p, double bound, std::vector<double>& terms,
+                                     double& err) {
+  const sq_error_model m(p, dmin, dmax);
+  terms.resize(bins);
+  constexpr double shrink = 1.0 - 0x1p-24;
+  double partial = 0.0;
+  std::size_t lo = 0, hi = bins;
+  bool from_lo = true;
+  while (lo < hi) {
+    const std::size_t j = from_lo ? lo++ : --hi;
+    from_lo = !from_lo;
+    const double c = counts[j];
+    if (c == 0.0) {
+      terms[j] = 0.0;
+      continue;
+    }
+    const double t = m.term(c, edges[j], edges[j + 1]);
+    terms[j] = t;
+    partial += t;
+    if (partial * shrink > bound) return false;
+  }
+  double total = 0.0;
+  for (std::size_t j = 0; j < bins; ++j)
+    if (counts[j] != 0.0) total += terms[j];
+  err = total;
+  return true;
 }
 
 }  // namespace detail
@@ -361,6 +575,46 @@ inline result<clip_range> mse_search(const double* counts, const double* edges, 
     if (!p) return false;
     err = detail::expected_sq_error(counts, edges, bins, dmin, dmax, *p);
     return std::isfinite(err);
+  };
+  // better(lo, hi, bound, err): eval(lo, hi, err) && err < bound, with the evaluation abandoned as
+  // soon as it provably exceeds bound (expected_sq_error_within; same err when it completes).
+  // Only with non-negative counts and bins <= 2^24, where the proof holds; else the full sum.
+  bool nonneg = bins <= (std::size_t{1} << 24);
+  for (std::size_t j = 0; j < bins && nonneg; ++j) nonneg = counts[j] >= 0.0;
+  // The sweeps of the coordinate descent revisit the same (lo, hi) pairs; `seen` remembers, per
+  // pair, either its error (exact) or a value its error is known to exceed (abandoned).
+  struct known {
+    double value;
+    bool exact;
+  };
+  std::unordered_map<std::uint64_t, known> seen;
+  std::vector<double> terms;
+  auto better = [&](float lo, float hi, double bound, double& err) -> bool {
+    if (!nonneg) return eval(lo, hi, err) && err < bound;
+    std::uint32_t bl = 0, bh = 0;
+    std::memcpy(&bl, &lo, sizeof bl);
+    std::memcpy(&bh, &hi, sizeof bh);
+    const std::uint64_t key = (std::uint64_t{bl} << 32) | bh;
+    const auto it = seen.find(key);
+    if (it != seen.end()) {
+      if (it->second.exact) {
+        if (!(it->second.value < bound)) return false;
+        err = it->second.value;
+        return true;
+      }
+      if (bound <= it->second.value) return false;
+    }
+    const result<quant_params> p = choose_qparams(lo, hi, opt);
+    double e = std::numeric_limits<double>::quiet_NaN();
+    if (p && !detail::expected_sq_error_within(counts, edges, bins, dmin, dmax, *p, bound, terms, e)) {
+      seen[key] = known{bound, false};
+      return false;
+    }
+    if (!p || !std::isfinite(e)) e = std::numeric_limits<double>::quiet_NaN();  // never better
+    seen[key] = known{e, true};
+    if (!(e < bound)) return false;
+    err = e;
+    return true;
   };
   // Candidate values: every edge inside the data range, and the data's own ends.
   std::vector<float> cand;
@@ -387,7 +641,7 @@ inline result<clip_range> mse_search(const double* counts, const double* edges, 
     if (start != nullptr) amaxes.push_back(std::max(-start->min, start->max));
     for (float a : amaxes) {
       double err;
-      if (eval(-a, a, err) && err < best_err) {
+      if (better(-a, a, best_err, err)) {
         best_err = err;
         best = clip_range{-a, a};
       }
@@ -400,7 +654,7 @@ inline result<clip_range> mse_search(const double* counts, const double* edges, 
       for (float lo : cand) {
         if (lo > r.max || lo > 0.0f) break;
         double e;
-        if (lo != r.min && eval(lo, r.max, e) && e < err) {
+        if (lo != r.min && better(lo, r.max, err, e)) {
           err = e;
           r.min = lo;
           moved = true;
@@ -409,7 +663,7 @@ inline result<clip_range> mse_search(const double* counts, const double* edges, 
       for (float hi : cand) {
         if (hi < r.min || hi < 0.0f) continue;
         double e;
-        if (hi != r.max && eval(r.min, hi, e) && e < err) {
+        if (hi != r.max && better(r.min, hi, err, e)) {
           err = e;
           r.max = hi;
           moved = true;
@@ -457,6 +711,46 @@ inline std::int64_t floor_div_pow2(std::int64_t g, int d) noexcept {
 inline std::int64_t grid_index(float x, int k) noexcept {
   return static_cast<std::int64_t>(std::floor(std::ldexp(static_cast<double>(x), -k)));
 }
+
+/// The bin of x in histogram_observer's window (k, o): floor(x / 2^k) - o, without libm.
+///
+/// Exactness (the same integer as floor(ldexp(double(x), -k)) - o, grid_index above):
+///  - scale = 2^-k is an exact double: the observer's k lies in [-190, 130] (k >= grid_floor_k >=
+///    -190; a float range fits 2 bins at k = 129).
+///  - y = double(x) * scale is exact: it only changes the exponent of x's 24-bit significand, and
+///    it neither overflows nor underflows: |x| < 2^(ilogb(amax) + 1) and k >= ilogb(amax) - 40
+///    give |y| < 2^41; |x| >= 2^-149 (a nonzero float) and k <= 130 give |y| >= 2^-279.
+///  - floor(y): t = double(int64(y)) truncates toward zero exactly (|y| < 2^41 < 2^63); t > y
+///    exactly when y is a negative non-integer, where floor = t - 1 (exact, |t| < 2^41). -0.0
+///    gives 0 like floor(-0.0). The AVX2 path uses roundpd(floor), which is exact by definition.
+///  - floor(y) - o is a difference of integers below 2^42 in magnitude: exact in double, and in
+///    [0, bins) for every x of the window, so the int32 / int64 conversion is exact.
+/// NaN / +-Inf go to the dummy slot `nb` (their conversion is never evaluated in the scalar path;
+/// in the AVX2 path cvttpd2dq gives 0x80000000 and min_epu32 clamps it to nb).
+struct grid_binner {
+  double scale;   // 2^-k
+  double origin;  // o
+  std::uint32_t nb;
+  static constexpr bool has_avx2 = true;
+  std::uint32_t idx1(float x) const noexcept {
+    const bool fin = (x - x) == 0.0f;  // false for NaN and +-Inf
+    const double y = static_cast<double>(fin ? x : 0.0f) * scale;
+    double t = static_cast<double>(static_cast<std::int64_t>(y));
+    t -= t > y ? 1.0 : 0.0;
+    const auto j = static_cast<std::uint32_t>(static_cast<std::int64_t>(t - origin));
+    return fin ? j : nb;
+  }
+#if defined(QLIN_REDUCE_AVX2)
+  QLIN_REDUCE_AVX2_TARGET __m256i idx8(const float* p) const noexcept {
+    const __m256 v = _mm256_loadu_ps(p);
+    const __m256d s = _mm256_set1_pd(scale), o = _mm256_set1_pd(origin);
+    const __m256d lo = _mm256_sub_pd(_mm256_floor_pd(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), s)), o);
+    const __m256d hi = _mm256_sub_pd(_mm256_floor_pd(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)), s)), o);
+    const __m256i j = _mm256_set_m128i(_mm256_cvttpd_epi32(hi), _mm256_cvttpd_epi32(lo));
+    return _mm256_min_epu32(j, _mm256_set1_epi32(static_cast<int>(nb)));
+  }
+#endif
+};
 
 inline int grid_floor_k(float amax) noexcept {
   if (amax == 0.0f) return -190;
@@ -543,11 +837,8 @@ class histogram_observer {
     minmax_summary u = s_;
     detail::combine(u, minmax_summary{b.min, b.max, b.finite, 0});
     regrid(u.min, u.max);
-    for (std::size_t i = 0; i < n; ++i) {
-      const float x = data[i];
-      if (!std::isfinite(x)) continue;
-      counts_[static_cast<std::size_t>(detail::grid_index(x, k_) - o_)] += 1;
-    }
+    const detail::grid_binner gb{std::ldexp(1.0, -k_), static_cast<double>(o_), static_cast<std::uint32_t>(bins())};
+    detail::count_batch(gb, data, n, bins(), counts_.data());
     s_.min = u.min;
     s_.max = u.max;
     s_.finite += b.finite;
@@ -779,12 +1070,9 @@ class torch_histogram_observer {
       s_.nonfinite += b.nonfinite;
       return ok();
     }
-    std::vector<float> buf;
-    const float* xs = detail::finite_values(data, n, b, buf);
-    const auto m = static_cast<std::size_t>(b.finite);
+    // NaN / +-Inf lie outside histc's finite [lo, hi], so the batch is binned as it is.
     if (!has_range() || s_.min == s_.max) {
-      std::fill(hist_.begin(), hist_.end(), 0.0f);
-      detail::torch_histc_add(xs, m, bins(), static_cast<double>(std::trunc(b.min)), static_cast<double>(std::trunc(b.max)),
+      detail::torch_histc(data, n, bins(), static_cast<double>(std::trunc(b.min)), static_cast<double>(std::trunc(b.max)),
                               b.min, b.max, hist_.data());
       s_.min = b.min;
       s_.max = b.max;
@@ -796,7 +1084,7 @@ class torch_histogram_observer {
         return fail(errc::unsupported, "torch 1.13 cannot combine these ranges (zero bin width or too many upsampled bins)");
       }
       std::vector<float> next(bins(), 0.0f);
-      detail::torch_histc_add(xs, m, bins(), static_cast<double>(std::trunc(cmin)), static_cast<double>(std::trunc(cmax)),
+      detail::torch_histc(data, n, bins(), static_cast<double>(std::trunc(cmin)), static_cast<double>(std::trunc(cmax)),
                               b.min, b.max, next.data());
       if (cmin == s_.min && cmax == s_.max) {
         for (std::size_t j = 0; j < bins(); ++j) next[j] += hist_[j];
@@ -996,6 +1284,39 @@ inline std::vector<float> torch_arange_f32(float end, float step) {
   return out;
 }
 
+/// abs_histogram_observer's slot rule for x: |x| of a finite x goes to min(size_t((|x| - lo) * nb /
+/// span), nb - 1) (float32 operations in that order) if |x| <= hi; above hi to the last bin with
+/// a fixed range, else skipped; NaN / +-Inf are skipped (slot nb). Same argument as
+/// torch_histc_binner for the AVX2 version; slots above 2^24 use the scalar rule only.
+struct abs_histc_binner {
+  float lo, hi, fnb, span;
+  bool fixed;
+  std::size_t nb;
+  static constexpr bool has_avx2 = true;
+  std::size_t idx1(float v) const noexcept {
+    const float x = std::fabs(v);
+    if (!((x - x) == 0.0f)) return nb;
+    if (x > hi) return fixed ? nb - 1 : nb;
+    std::size_t pos = histc_pos(x, lo, fnb, span);
+    if (pos >= nb) pos = nb - 1;
+    return pos;
+  }
+#if defined(QLIN_REDUCE_AVX2)
+  QLIN_REDUCE_AVX2_TARGET __m256i idx8(const float* p) const noexcept {
+    const __m256 x = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_loadu_ps(p));
+    const __m256 fin = _mm256_cmp_ps(x, _mm256_set1_ps(std::numeric_limits<float>::infinity()), _CMP_LT_OQ);
+    const __m256 over = _mm256_cmp_ps(x, _mm256_set1_ps(hi), _CMP_GT_OQ);
+    const __m256 t = _mm256_div_ps(_mm256_mul_ps(_mm256_sub_ps(x, _mm256_set1_ps(lo)), _mm256_set1_ps(fnb)), _mm256_set1_ps(span));
+    const __m256i skip = _mm256_set1_epi32(static_cast<int>(nb));
+    const __m256i last = _mm256_set1_epi32(static_cast<int>(nb - 1));
+    __m256i pos = _mm256_min_epu32(_mm256_cvttps_epi32(t), last);
+    pos = _mm256_andnot_si256(_mm256_castps_si256(_mm256_cmp_ps(t, _mm256_set1_ps(std::numeric_limits<float>::infinity()), _CMP_EQ_OQ)), pos);
+    pos = _mm256_blendv_epi8(pos, fixed ? last : skip, _mm256_castps_si256(over));
+    return _mm256_blendv_epi8(skip, pos, _mm256_castps_si256(fin));
+  }
+#endif
+};
+
 }  // namespace detail
 
 /// TensorRT's HistogramCalibrator (|x| over [0, amax]; see the header comment).
@@ -1027,10 +1348,6 @@ class abs_histogram_observer {
     const minmax_summary b = detail::reduce_minmax(data, n);
     nonfinite_ += b.nonfinite;
     if (!b.has_range()) return;
-    std::vector<float> ax;
-    ax.reserve(static_cast<std::size_t>(b.finite));
-    for (std::size_t i = 0; i < n; ++i)
-      if (std::isfinite(data[i])) ax.push_back(std::fabs(data[i]));
     const float bmax = std::max(std::fabs(b.min), std::fabs(b.max));
     if (edges_.empty() || (fixed_ == 0.0f && edges_[1] == 0.0f && bmax > 0.0f)) {
       // First batch (or the first non-zero batch after all-zero ones, whose width is 0).
@@ -1039,7 +1356,7 @@ class abs_histogram_observer {
       edges_.assign(init_bins_ + 1, 0.0f);
       detail::torch_linspace_f32(0.0f, top, init_bins_ + 1, edges_.data());
       std::vector<std::uint64_t> c(init_bins_, 0);
-      histc(ax, init_bins_, top, c);
+      histc(data, n, init_bins_, top, c);
       if (prev != 0) c[0] += prev;  // the earlier all-zero values
       counts_.swap(c);
     } else {
@@ -1051,7 +1368,7 @@ class abs_histogram_observer {
         pad_edges(nb, width);
       }
       std::vector<std::uint64_t> c(nb, 0);
-      histc(ax, nb, edges_.back(), c);
+      histc(data, n, nb, edges_.back(), c);
       for (std::size_t j = 0; j < counts_.size(); ++j) c[j] += counts_[j];
       counts_.swap(c);
     }
@@ -1181,25 +1498,16 @@ class abs_histogram_observer {
   void pad_edges(std::size_t nb, float width) {
     while (edges_.size() < nb + 1) edges_.push_back(static_cast<float>(edges_.size()) * width);
   }
-  // histc(|x|, nb, 0, top) (float32 positions); with a fixed range, values above go to the last bin.
-  void histc(const std::vector<float>& ax, std::size_t nb, float top, std::vector<std::uint64_t>& c) const {
+  // histc(|x|, nb, 0, top) over the finite x (float32 positions); with a fixed range, values above
+  // go to the last bin.
+  void histc(const float* x, std::size_t n, std::size_t nb, float top, std::vector<std::uint64_t>& c) const {
     float lo = 0.0f, hi = top;
     if (hi == 0.0f) {  // histc's degenerate range: [-1, 1]
       lo = -1.0f;
       hi = 1.0f;
     }
-    const float span = hi - lo;
-    const float fnb = static_cast<float>(nb);
-    for (float x : ax) {
-      if (x > hi) {
-        if (fixed_ > 0.0f) c[nb - 1] += 1;
-        continue;
-      }
-      const float t = (x - lo) * fnb / span;
-      auto pos = static_cast<std::size_t>(t);
-      if (pos >= nb) pos = nb - 1;
-      c[pos] += 1;
-    }
+    const detail::abs_histc_binner b{lo, hi, static_cast<float>(nb), hi - lo, fixed_ > 0.0f, nb};
+    detail::count_batch(b, x, n, nb, c.data());
   }
 
   std::size_t init_bins_;
