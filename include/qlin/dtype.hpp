@@ -37,11 +37,15 @@ enum class dtype : std::uint8_t { int8, uint8, int16, int4, uint4 };
 
 /// Integer bounds of a quantized range, both inclusive. Always qmin < qmax once validated.
 struct qrange {
+  /// Smallest code (inclusive).
   std::int32_t qmin = -128;
+  /// Largest code (inclusive).
   std::int32_t qmax = 127;
+  /// Equal bounds.
   friend bool operator==(const qrange& a, const qrange& b) noexcept {
     return a.qmin == b.qmin && a.qmax == b.qmax;
   }
+  /// Different bounds.
   friend bool operator!=(const qrange& a, const qrange& b) noexcept { return !(a == b); }
 };
 
@@ -50,7 +54,9 @@ struct range_options {
   bool narrow = false;        ///< qmin + 1 (TFLite narrow_range)
   bool reduce_range = false;  ///< floor-halve both ends (PyTorch reduce_range)
   bool custom = false;        ///< use [quant_min, quant_max] instead of the dtype's full range
+  /// Lower bound of the custom range (used when `custom`).
   std::int32_t quant_min = 0;
+  /// Upper bound of the custom range (used when `custom`).
   std::int32_t quant_max = 0;
 };
 
@@ -140,11 +146,13 @@ inline status validate(qrange r, dtype t) noexcept {
 
 /// The storage type of a dtype when unpacked: int8_t, uint8_t or int16_t.
 template <dtype T> struct storage;
+/// \cond QLIN_STORAGE_SPECIALIZATIONS
 template <> struct storage<dtype::int8> { using type = std::int8_t; };
 template <> struct storage<dtype::uint8> { using type = std::uint8_t; };
 template <> struct storage<dtype::int16> { using type = std::int16_t; };
 template <> struct storage<dtype::int4> { using type = std::int8_t; };
 template <> struct storage<dtype::uint4> { using type = std::uint8_t; };
+/// \endcond
 template <dtype T> using storage_t = typename storage<T>::type;
 
 /// True for the integer types qlin's kernels write: int8_t, uint8_t, int16_t.

@@ -88,15 +88,16 @@
 
 namespace qlin {
 
-/// The scale and zero point gradients of an LSQ backward pass (sums over the elements).
+/// How torch's fake-quant kernels evaluate a*b+c: rounded twice (as written) or fused (FMA).
 enum class fp_contract : unsigned char {
   off,  ///< each product rounded to float32, as written (torch's DEFAULT kernels)
   fma,  ///< a*b+c fused as GCC does in torch's AVX2 / AVX-512 kernels
 };
 
+/// The scale and zero point gradients of an LSQ backward pass (sums over the elements).
 struct lsq_gradients {
-  float d_scale = 0.0f;
-  float d_zero_point = 0.0f;
+  float d_scale = 0.0f;       ///< d loss / d scale
+  float d_zero_point = 0.0f;  ///< d loss / d zero point
 };
 
 namespace detail {

@@ -37,14 +37,18 @@ namespace qlin {
 
 /// A real multiplier M ~= multiplier * 2^(shift - 31). (0, 0) represents 0.
 struct quantized_multiplier {
+  /// The Q31 mantissa, in [2^30, 2^31) for quantize_multiplier's results; 0 with shift 0 for M = 0.
   std::int32_t multiplier = 0;
+  /// The power of two: positive is a left shift (TFLite's sign convention), in [min_shift, max_shift].
   int shift = 0;
 
   /// The real value represented, exactly (as a double).
   double real() const noexcept { return std::ldexp(static_cast<double>(multiplier), shift - 31); }
+  /// Same mantissa and shift.
   friend bool operator==(const quantized_multiplier& a, const quantized_multiplier& b) noexcept {
     return a.multiplier == b.multiplier && a.shift == b.shift;
   }
+  /// Different mantissa or shift.
   friend bool operator!=(const quantized_multiplier& a, const quantized_multiplier& b) noexcept { return !(a == b); }
 };
 

@@ -128,6 +128,7 @@ struct error_stats {
     if (o.max_abs > max_abs || o.max_abs != o.max_abs) max_abs = o.max_abs;
   }
 
+  /// Forgets everything: back to the state of a default-constructed error_stats.
   void reset() noexcept { *this = error_stats{}; }
 
   /// Mean squared error; 0 for no input; NaN if a NaN was seen.

@@ -33,7 +33,8 @@
 //   TFLite returns scale 0 for the range [0, 0]; a scale of 0 cannot quantize, so qlin refuses it
 //   (errc::degenerate_range) in these presets.
 //
-// Errors (every preset): NaN or +-Inf min / max (errc::non_finite_input); min > max
+// Errors (every preset): symmetric on a signed type with a custom range that excludes 0
+// (errc::invalid_range; torch asserts quant_min <= 0 <= quant_max); NaN or +-Inf min / max (errc::non_finite_input); min > max
 // (errc::min_greater_than_max); a range whose width overflows float (errc::invalid_scale); a bad
 // range option (errc::invalid_range, see dtype.hpp).
 #ifndef QLIN_PARAMS_HPP_
@@ -79,28 +80,41 @@ inline result<compat> parse_compat(const char* name) noexcept {
 
 /// Per-tensor quantization parameters: r = scale * (q - zero_point), q in [qmin, qmax].
 struct quant_params {
+  /// Real value of one step; finite and > 0.
   float scale = 1.0f;
+  /// The code of the real value 0.
   std::int32_t zero_point = 0;
+  /// Smallest code (inclusive).
   std::int32_t qmin = -128;
+  /// Largest code (inclusive).
   std::int32_t qmax = 127;
 
+  /// [qmin, qmax] as a qrange.
   constexpr qrange range() const noexcept { return {qmin, qmax}; }
 };
 
 /// Parameters with a float zero point (PyTorch's per_channel_affine_float_qparams):
 /// q = clamp(round_half_even(x / scale + zero_point)), r = (q - zero_point) * scale.
 struct float_quant_params {
+  /// Real value of one step; finite and > 0.
   float scale = 1.0f;
+  /// The (float) code of the real value 0.
   float zero_point = 0.0f;
+  /// Smallest code (inclusive).
   std::int32_t qmin = 0;
+  /// Largest code (inclusive).
   std::int32_t qmax = 255;
 };
 
 /// Options of choose_qparams. The defaults are int8, affine, full range, pytorch.
 struct qparams_options {
+  /// The quantized data type.
   dtype type = dtype::int8;
+  /// Affine or symmetric.
   qscheme scheme = qscheme::affine;
+  /// Narrow, reduce_range or custom bounds (dtype.hpp).
   range_options range = {};
+  /// Whose algorithm to reproduce.
   compat preset = compat::pytorch;
   float eps = FLT_EPSILON;  ///< pytorch: the smallest scale (the observers' `eps`)
 };
@@ -221,6 +235,10 @@ inline result<quant_params> choose_qparams(float min, float max, const qparams_o
   const result<qrange> r = make_qrange(opt.type, opt.range);
   if (!r) return r.error();
   const bool default_range = !opt.range.custom && !opt.range.narrow && !opt.range.reduce_range;
+  if (opt.scheme == qscheme::symmetric && is_signed(opt.type) && (r->qmin > 0 || r->qmax < 0)) {
+    // The symmetric zero point of a signed type is 0; a range without 0 cannot hold it.
+    return fail(errc::invalid_range, "a symmetric scheme on a signed type needs 0 inside [qmin, qmax]");
+  }
   if (opt.preset == compat::pytorch) {
     if (opt.scheme == qscheme::symmetric && !is_signed(opt.type) && opt.range.reduce_range) {
       return fail(errc::unsupported, "symmetric quantization of an unsigned type with reduce_range is not defined by PyTorch");
@@ -250,20 +268,30 @@ inline result<float_quant_params> choose_float_qparams(float min, float max, con
 
 /// Per-channel parameters: channel c uses scales[c] and zero_points[c].
 struct per_channel_params {
+  /// Scale of each channel.
   std::vector<float> scales;
+  /// Zero point of each channel.
   std::vector<std::int32_t> zero_points;
+  /// Smallest code (inclusive), all channels.
   std::int32_t qmin = -128;
+  /// Largest code (inclusive), all channels.
   std::int32_t qmax = 127;
 
+  /// Number of channels.
   std::size_t channels() const noexcept { return scales.size(); }
+  /// The per-tensor parameters of channel c (c < channels()).
   quant_params channel(std::size_t c) const noexcept { return {scales[c], zero_points[c], qmin, qmax}; }
 };
 
 /// Per-channel parameters with float zero points.
 struct per_channel_float_params {
+  /// Scale of each channel.
   std::vector<float> scales;
+  /// Float zero point of each channel.
   std::vector<float> zero_points;
+  /// Smallest code (inclusive), all channels.
   std::int32_t qmin = 0;
+  /// Largest code (inclusive), all channels.
   std::int32_t qmax = 255;
 };
 

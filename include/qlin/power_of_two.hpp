@@ -171,7 +171,9 @@ inline void pot_requantize(const std::int32_t* acc, std::size_t n, T* out, int f
 
 /// The exponent range of a log code: |v| in {0} u {2^e : emin <= e <= emax}.
 struct log_params {
+  /// Smallest exponent of a nonzero code.
   int emin = -7;
+  /// Largest exponent of a nonzero code.
   int emax = 0;
 };
 
@@ -249,8 +251,10 @@ inline void log_dequantize(const std::uint8_t* codes, std::size_t n, float* r, c
 /// The product of two log-coded values as (sign, exponent): an addition of exponents, no multiply.
 struct log_product {
   bool zero = true;    ///< one of the factors is 0
+  /// The sign of the product.
   bool negative = false;
   int exponent = 0;    ///< the product is (negative ? -1 : 1) * 2^exponent
+  /// The product as a float: 0 or +-2^exponent.
   float value() const noexcept {
     return zero ? 0.0f : std::ldexp(negative ? -1.0f : 1.0f, exponent);
   }

@@ -52,6 +52,7 @@ namespace qlin {
 /// How a float becomes an integer: the tie rule, division vs reciprocal multiply, and where the
 /// zero point is added. See the top of this header.
 struct quantize_method {
+  /// The tie rule of the rounding.
   rounding mode = rounding::half_even;
   bool divide = false;                 ///< x / s instead of x * f32(1 / s)
   bool zero_point_before_round = false;  ///< round(f32(z + y)) instead of round(y) + z

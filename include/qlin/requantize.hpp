@@ -60,23 +60,34 @@ constexpr requant_rounding default_requant_rounding(compat c) noexcept {
 
 /// Per-tensor requantization parameters.
 struct requantize_params {
+  /// Which arithmetic: double, single or fp32 rounding.
   requant_rounding rounding = requant_rounding::double_rounding;
   quantized_multiplier multiplier = {};  ///< used by double_rounding and single_rounding
   float scale = 0.0f;                   ///< used by fp32
+  /// Output zero point, in [-65536, 65536].
   std::int32_t zero_point = 0;
+  /// Smallest output code (inclusive).
   std::int32_t qmin = -128;
+  /// Largest output code (inclusive).
   std::int32_t qmax = 127;
 };
 
 /// Per-channel requantization parameters (one multiplier and scale per channel).
 struct per_channel_requantize_params {
+  /// Which arithmetic: double, single or fp32 rounding.
   requant_rounding rounding = requant_rounding::double_rounding;
+  /// Multiplier of each channel (double and single rounding).
   std::vector<quantized_multiplier> multipliers;
+  /// f32 multiplier of each channel (fp32 rounding).
   std::vector<float> scales;
+  /// Output zero point, in [-65536, 65536].
   std::int32_t zero_point = 0;
+  /// Smallest output code (inclusive).
   std::int32_t qmin = -128;
+  /// Largest output code (inclusive).
   std::int32_t qmax = 127;
 
+  /// Number of channels.
   std::size_t channels() const noexcept { return multipliers.size(); }
 };
 

@@ -41,7 +41,9 @@ enum class errc : int {
 
 /// An error: a code and a human-readable message with static storage duration.
 struct error {
+  /// What went wrong; never errc::ok in an error result.
   errc code = errc::ok;
+  /// A static, human-readable message.
   const char* message = "";
 };
 
@@ -49,27 +51,42 @@ struct error {
 template <class T>
 class result {
  public:
+  /// The type of the value.
   using value_type = T;
 
+  /// A result holding a copy of v.
   result(const T& v) : value_(v), error_{} {}                         // NOLINT(google-explicit-constructor)
+  /// A result holding v.
   result(T&& v) : value_(std::move(v)), error_{} {}                   // NOLINT(google-explicit-constructor)
+  /// A result holding the error e (e.code must not be errc::ok).
   result(qlin::error e) : value_(), error_(e) { QLIN_ASSERT(e.code != errc::ok); }  // NOLINT(google-explicit-constructor)
 
+  /// True when this holds a value.
   bool has_value() const noexcept { return error_.code == errc::ok; }
+  /// has_value().
   explicit operator bool() const noexcept { return has_value(); }
 
+  /// The value; precondition: has_value() (checked in debug builds).
   const T& value() const& noexcept { QLIN_ASSERT(has_value()); return value_; }
+  /// The value; precondition: has_value() (checked in debug builds).
   T& value() & noexcept { QLIN_ASSERT(has_value()); return value_; }
+  /// The value, moved out; precondition: has_value() (checked in debug builds).
   T&& value() && noexcept { QLIN_ASSERT(has_value()); return std::move(value_); }
+  /// value().
   const T& operator*() const& noexcept { return value(); }
+  /// value().
   T& operator*() & noexcept { return value(); }
+  /// &value().
   const T* operator->() const noexcept { return &value(); }
+  /// &value().
   T* operator->() noexcept { return &value(); }
 
   /// The value, or `fallback` when this holds an error.
   T value_or(T fallback) const { return has_value() ? value_ : fallback; }
 
+  /// The error (code errc::ok and an empty message when this holds a value).
   const qlin::error& error() const noexcept { return error_; }
+  /// error().code.
   errc code() const noexcept { return error_.code; }
 
  private:

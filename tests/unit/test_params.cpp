@@ -556,3 +556,24 @@ TEST_CASE("scales whose reciprocal overflows float are refused", "[params][error
   REQUIRE(qlin::choose_qparams(0.0f, 0.0f, tiny_eps).code() == qlin::errc::invalid_scale);
   REQUIRE(qlin::choose_float_qparams(0.0f, 1e-40f, tiny_eps).code() == qlin::errc::invalid_scale);
 }
+
+TEST_CASE("symmetric signed ranges must contain zero", "[params][errors]") {
+  // Found by tests/fuzz/fuzz_kernels: zero point 0 would lie outside [37, 96].
+  qlin::qparams_options o;
+  o.scheme = qlin::qscheme::symmetric;
+  o.range.custom = true;
+  o.range.quant_min = 37;
+  o.range.quant_max = 96;
+  REQUIRE(qlin::choose_qparams(-1.6e-06f, 5.2e9f, o).code() == qlin::errc::invalid_range);
+  o.preset = qlin::compat::tflite;
+  REQUIRE(qlin::choose_qparams(-1.0f, 1.0f, o).code() == qlin::errc::invalid_range);
+  o.range.quant_min = -20;  // contains 0: fine
+  REQUIRE(qlin::choose_qparams(-1.0f, 1.0f, o).has_value());
+  // affine keeps clamping the zero point into a range without 0
+  o.scheme = qlin::qscheme::affine;
+  o.range.quant_min = 37;
+  const auto p = qlin::choose_qparams(-1.0f, 1.0f, o);
+  REQUIRE(p.has_value());
+  REQUIRE(p->zero_point >= 37);
+  REQUIRE(p->zero_point <= 96);
+}

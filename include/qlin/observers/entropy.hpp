@@ -51,9 +51,13 @@ namespace qlin {
 
 /// Options of tensorrt_entropy_amax (the defaults are TensorRT's).
 struct entropy_options {
+  /// Bits of the quantized type (TensorRT: 8).
   int num_bits = 8;
+  /// An unsigned target: 2^num_bits levels instead of 2^(num_bits - 1).
   bool is_unsigned = false;
+  /// Step, in bins, between two candidate thresholds.
   std::size_t stride = 1;
+  /// The first candidate threshold, in bins (TensorRT: 128).
   std::size_t start_bin = 128;
 };
 

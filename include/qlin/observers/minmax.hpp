@@ -54,7 +54,9 @@ namespace qlin {
 
 /// A finite observed range, min <= max.
 struct observed_range {
+  /// Lower end of the range.
   float min = 0.0f;
+  /// Upper end of the range.
   float max = 0.0f;
 };
 
@@ -157,6 +159,7 @@ class range_observer_base {
 /// values skipped and counted).
 class minmax_observer : public detail::range_observer_base {
  public:
+  /// The kind stored in the serialized header.
   static constexpr observer_kind kind = observer_kind::minmax;
 
   minmax_observer() = default;
@@ -193,6 +196,7 @@ class minmax_observer : public detail::range_observer_base {
     }
     return o;
   }
+  /// deserialize() of a byte vector.
   static result<minmax_observer> deserialize(const std::vector<std::uint8_t>& bytes) {
     return deserialize(bytes.data(), bytes.size());
   }
@@ -202,7 +206,9 @@ class minmax_observer : public detail::range_observer_base {
 /// each later batch moves it by `averaging_constant` toward the batch's range.
 class moving_average_minmax_observer : public detail::range_observer_base {
  public:
+  /// The kind stored in the serialized header.
   static constexpr observer_kind kind = observer_kind::moving_average_minmax;
+  /// PyTorch's default averaging constant (MovingAverageMinMaxObserver).
   static constexpr float default_averaging_constant = 0.01f;
 
   /// Precondition (checked in debug builds): 0 <= averaging_constant <= 1. Use make() for a
@@ -220,6 +226,7 @@ class moving_average_minmax_observer : public detail::range_observer_base {
     return moving_average_minmax_observer(averaging_constant);
   }
 
+  /// The averaging constant c of min = min + c * (batch_min - min).
   float averaging_constant() const noexcept { return c_; }
 
   /// Observes data[0..n) as one batch. n == 0 does nothing.
@@ -238,8 +245,10 @@ class moving_average_minmax_observer : public detail::range_observer_base {
     return ok();
   }
 
+  /// Forgets every batch (the averaging constant stays).
   void reset() noexcept { state_ = minmax_summary{}; }
 
+  /// The state as bytes (serialize.hpp).
   std::vector<std::uint8_t> serialize() const {
     detail::byte_writer w(kind);
     w.f32(c_);
@@ -247,6 +256,7 @@ class moving_average_minmax_observer : public detail::range_observer_base {
     return w.take();
   }
 
+  /// Restores a state written by serialize(); errc::corrupt_data for anything else.
   static result<moving_average_minmax_observer> deserialize(const void* data, std::size_t size) {
     detail::byte_reader r(data, size);
     if (!r.header(kind)) {
@@ -260,6 +270,7 @@ class moving_average_minmax_observer : public detail::range_observer_base {
     }
     return o;
   }
+  /// deserialize() of a byte vector.
   static result<moving_average_minmax_observer> deserialize(const std::vector<std::uint8_t>& bytes) {
     return deserialize(bytes.data(), bytes.size());
   }

@@ -47,10 +47,14 @@ namespace qlin {
 
 /// A tensor seen as [outer][channels][inner], row-major.
 struct channel_layout {
+  /// Product of the dimensions before the channel axis.
   std::size_t outer = 1;
+  /// Number of channels (the size of the channel axis).
   std::size_t channels = 0;
+  /// Product of the dimensions after the channel axis.
   std::size_t inner = 1;
 
+  /// Number of elements: outer * channels * inner.
   std::size_t size() const noexcept { return outer * channels * inner; }
 };
 
@@ -225,6 +229,7 @@ class per_channel_base {
 /// PyTorch's PerChannelMinMaxObserver.
 class per_channel_minmax_observer : public detail::per_channel_base {
  public:
+  /// The kind stored in the serialized header.
   static constexpr observer_kind kind = observer_kind::per_channel_minmax;
 
   /// channels == 0: fixed by the first non-empty batch.
@@ -238,6 +243,7 @@ class per_channel_minmax_observer : public detail::per_channel_base {
     for (std::size_t c = 0; c < state_.size(); ++c) detail::combine(state_[c], batch_[c]);
     return ok();
   }
+  /// observe() with the layout given as three sizes.
   status observe(const float* data, std::size_t outer, std::size_t channels, std::size_t inner) {
     return observe(data, channel_layout{outer, channels, inner});
   }
@@ -253,11 +259,13 @@ class per_channel_minmax_observer : public detail::per_channel_base {
   /// Forgets everything observed; keeps the channel count.
   void reset() { state_.assign(state_.size(), minmax_summary{}); }
 
+  /// The state as bytes (serialize.hpp).
   std::vector<std::uint8_t> serialize() const {
     detail::byte_writer w(kind);
     detail::write_channels(w, state_);
     return w.take();
   }
+  /// Restores a state written by serialize(); errc::corrupt_data for anything else.
   static result<per_channel_minmax_observer> deserialize(const void* data, std::size_t size) {
     detail::byte_reader r(data, size);
     if (!r.header(kind)) return detail::corrupt("not a serialized per_channel_minmax_observer (bad magic, version or kind, or truncated)");
@@ -267,6 +275,7 @@ class per_channel_minmax_observer : public detail::per_channel_base {
     }
     return o;
   }
+  /// deserialize() of a byte vector.
   static result<per_channel_minmax_observer> deserialize(const std::vector<std::uint8_t>& bytes) {
     return deserialize(bytes.data(), bytes.size());
   }
@@ -275,7 +284,9 @@ class per_channel_minmax_observer : public detail::per_channel_base {
 /// PyTorch's MovingAveragePerChannelMinMaxObserver.
 class per_channel_moving_average_minmax_observer : public detail::per_channel_base {
  public:
+  /// The kind stored in the serialized header.
   static constexpr observer_kind kind = observer_kind::per_channel_moving_average_minmax;
+  /// PyTorch's default averaging constant (MovingAveragePerChannelMinMaxObserver).
   static constexpr float default_averaging_constant = 0.01f;
 
   /// Precondition (checked in debug builds): 0 <= averaging_constant <= 1; see make().
@@ -293,8 +304,10 @@ class per_channel_moving_average_minmax_observer : public detail::per_channel_ba
     return per_channel_moving_average_minmax_observer(averaging_constant, channels);
   }
 
+  /// The averaging constant c of min = min + c * (batch_min - min), per channel.
   float averaging_constant() const noexcept { return c_; }
 
+  /// Observes one batch laid out as [outer][channels][inner].
   status observe(const float* data, const channel_layout& l) {
     if (l.outer == 0 || l.channels == 0 || l.inner == 0) return ok();
     const status s = reduce_batch(data, l);
@@ -302,6 +315,7 @@ class per_channel_moving_average_minmax_observer : public detail::per_channel_ba
     for (std::size_t c = 0; c < state_.size(); ++c) detail::moving_average_update(state_[c], batch_[c], c_);
     return ok();
   }
+  /// observe() with the layout given as three sizes.
   status observe(const float* data, std::size_t outer, std::size_t channels, std::size_t inner) {
     return observe(data, channel_layout{outer, channels, inner});
   }
@@ -318,14 +332,17 @@ class per_channel_moving_average_minmax_observer : public detail::per_channel_ba
     return ok();
   }
 
+  /// Forgets every batch (the number of channels and the averaging constant stay).
   void reset() { state_.assign(state_.size(), minmax_summary{}); }
 
+  /// The state as bytes (serialize.hpp).
   std::vector<std::uint8_t> serialize() const {
     detail::byte_writer w(kind);
     w.f32(c_);
     detail::write_channels(w, state_);
     return w.take();
   }
+  /// Restores a state written by serialize(); errc::corrupt_data for anything else.
   static result<per_channel_moving_average_minmax_observer> deserialize(const void* data, std::size_t size) {
     detail::byte_reader r(data, size);
     if (!r.header(kind)) {
@@ -339,6 +356,7 @@ class per_channel_moving_average_minmax_observer : public detail::per_channel_ba
     }
     return o;
   }
+  /// deserialize() of a byte vector.
   static result<per_channel_moving_average_minmax_observer> deserialize(const std::vector<std::uint8_t>& bytes) {
     return deserialize(bytes.data(), bytes.size());
   }

@@ -35,11 +35,14 @@ namespace qlin {
 /// The finite range of a sequence of floats. `finite == 0` means nothing finite was seen; then
 /// min is +Inf and max is -Inf (the untouched state).
 struct minmax_summary {
+  /// Smallest finite value seen (+Inf before the first).
   float min = std::numeric_limits<float>::infinity();
+  /// Largest finite value seen (-Inf before the first).
   float max = -std::numeric_limits<float>::infinity();
   std::uint64_t finite = 0;     ///< how many finite values the range covers
   std::uint64_t nonfinite = 0;  ///< how many NaN / +-Inf values were skipped
 
+  /// True once a finite value has been seen.
   bool has_range() const noexcept { return finite != 0; }
 };
 
