@@ -17,14 +17,18 @@
 //   metrics.hpp       MSE, SQNR, cosine, max error; streaming, no allocation
 //   binary.hpp        binary (sign + scale) and ternary quantization, XNOR-popcount dot
 //   power_of_two.hpp  power-of-two (dynamic fixed point) and logarithmic quantization
+//   int4.hpp          int4 / uint4 packing (low nibble first), per-group weights, W4A8 dot
+//   dfq.hpp           data-free quantization: cross-layer equalization, bias correction
 #ifndef QLIN_QUANT_HPP_
 #define QLIN_QUANT_HPP_
 
 #include "binary.hpp"
 #include "config.hpp"
+#include "dfq.hpp"
 #include "dtype.hpp"
 #include "fake_quant.hpp"
 #include "fixed_point.hpp"
+#include "int4.hpp"
 #include "metrics.hpp"
 #include "observers.hpp"
 #include "params.hpp"
