@@ -57,7 +57,9 @@ void ref_torch_histc_add(const float* x, std::size_t n, std::size_t nb, double l
     const float e = x[i];
     if (!(e >= lo && e <= hi)) continue;
     const float t = (e - lo) * fnb / span;
-    auto pos = static_cast<std::size_t>(t);
+    // torch's float32 formula; where it overflows (torch: undefined), the quotient in double
+    auto pos = t < 0x1p63f ? static_cast<std::size_t>(t)
+                           : static_cast<std::size_t>((static_cast<double>(e) - static_cast<double>(lo)) * static_cast<double>(fnb) / (static_cast<double>(hi) - static_cast<double>(lo)));
     if (pos >= nb) pos = nb - 1;
     hist[pos] += 1.0f;
   }
@@ -80,7 +82,8 @@ std::vector<std::uint64_t> ref_abs_histc(const std::vector<float>& x, std::size_
       continue;
     }
     const float t = (a - lo) * fnb / span;
-    auto pos = static_cast<std::size_t>(t);
+    auto pos = t < 0x1p63f ? static_cast<std::size_t>(t)
+                           : static_cast<std::size_t>((static_cast<double>(a) - static_cast<double>(lo)) * static_cast<double>(fnb) / (static_cast<double>(hi) - static_cast<double>(lo)));
     if (pos >= nb) pos = nb - 1;
     c[pos] += 1;
   }

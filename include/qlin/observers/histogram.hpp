@@ -304,16 +304,16 @@ inline void count_batch(const B& b, const float* x, std::size_t n, std::size_t n
   }
 }
 
-/// size_t((x - lo) * fnb / span) in float32, for x >= lo. The product overflows to +Inf when
-/// (x - lo) * nb exceeds FLT_MAX (ranges beyond about 1.6e35 for 2048 bins), and Inf / Inf (span
-/// overflowed too) is NaN; converting those to size_t is undefined. The rule here is what that
-/// conversion compiled to on x86-64 with GCC before this code was vectorized (+Inf -> 0, NaN ->
-/// 2^63, which callers clamp to the last bin), kept so that no result changes. (+Inf landing in
-/// bin 0 is a defect of the emulated formula, shared with torch's own int64 cast.)
-inline std::size_t histc_pos(float x, float lo, float fnb, float span) noexcept {
+/// size_t((x - lo) * fnb / span) in float32, for lo <= x <= hi (torch's histc formula, bit for bit).
+/// Where torch's float32 formula overflows -- (x - lo) * nb above FLT_MAX, i.e. ranges wider than
+/// about 1.6e35 for 2048 bins, or hi - lo itself overflowing -- its conversion to an integer is
+/// undefined behaviour; qlin then computes the same quotient in double, which cannot overflow for
+/// float inputs and gives the bin the value really lies in. Callers clamp the result to nb - 1.
+inline std::size_t histc_pos(float x, float lo, float hi, float fnb, float span) noexcept {
   const float t = (x - lo) * fnb / span;
-  if (t < 0x1p63f) return static_cast<std::size_t>(t);
-  return t != t ? std::size_t{1} << 63 : 0;
+  if (t < 0x1p63f) return static_cast<std::size_t>(t);  // finite: t >= 0 for x >= lo
+  const double dspan = static_cast<double>(hi) - static_cast<double>(lo);
+  return static_cast<std::size_t>((static_cast<double>(x) - static_cast<double>(lo)) * static_cast<double>(fnb) / dspan);
 }
 
 /// torch's histc slot rule: finite e in [lo, hi] goes to min(size_t((e - lo) * nb / span), nb - 1)
@@ -324,7 +324,7 @@ struct torch_histc_binner {
   static constexpr bool has_avx2 = true;
   std::uint32_t idx1(float e) const noexcept {
     if (!(e >= lo && e <= hi)) return nb;
-    std::size_t pos = histc_pos(e, lo, fnb, span);
+    std::size_t pos = histc_pos(e, lo, hi, fnb, span);
     if (pos >= nb) pos = nb - 1u;  // the rightmost bin includes its right edge
     return static_cast<std::uint32_t>(pos);
   }
@@ -336,9 +336,16 @@ struct torch_histc_binner {
     const __m256 e = _mm256_loadu_ps(p);
     const __m256 in = _mm256_and_ps(_mm256_cmp_ps(e, _mm256_set1_ps(lo), _CMP_GE_OQ), _mm256_cmp_ps(e, _mm256_set1_ps(hi), _CMP_LE_OQ));
     const __m256 t = _mm256_div_ps(_mm256_mul_ps(_mm256_sub_ps(e, _mm256_set1_ps(lo)), _mm256_set1_ps(fnb)), _mm256_set1_ps(span));
-    __m256i pos = _mm256_min_epu32(_mm256_cvttps_epi32(t), _mm256_set1_epi32(static_cast<int>(nb - 1u)));
-    pos = _mm256_andnot_si256(_mm256_castps_si256(_mm256_cmp_ps(t, _mm256_set1_ps(std::numeric_limits<float>::infinity()), _CMP_EQ_OQ)), pos);
+    if (_mm256_movemask_ps(_mm256_and_ps(in, _mm256_cmp_ps(t, _mm256_set1_ps(0x1p63f), _CMP_NLT_UQ))) != 0) {
+      return scalar8(p);  // a float32 overflow (ranges beyond ~1e35): histc_pos's double fallback
+    }
+    const __m256i pos = _mm256_min_epu32(_mm256_cvttps_epi32(t), _mm256_set1_epi32(static_cast<int>(nb - 1u)));
     return _mm256_blendv_epi8(_mm256_set1_epi32(static_cast<int>(nb)), pos, _mm256_castps_si256(in));
+  }
+  QLIN_REDUCE_AVX2_TARGET __m256i scalar8(const float* p) const noexcept {
+    alignas(32) std::uint32_t id[8];
+    for (int j = 0; j < 8; ++j) id[j] = static_cast<std::uint32_t>(idx1(p[j]));
+    return _mm256_load_si256(reinterpret_cast<const __m256i*>(id));
   }
 #endif
 };
@@ -1297,7 +1304,7 @@ struct abs_histc_binner {
     const float x = std::fabs(v);
     if (!((x - x) == 0.0f)) return nb;
     if (x > hi) return fixed ? nb - 1 : nb;
-    std::size_t pos = histc_pos(x, lo, fnb, span);
+    std::size_t pos = histc_pos(x, lo, hi, fnb, span);
     if (pos >= nb) pos = nb - 1;
     return pos;
   }
@@ -1309,10 +1316,18 @@ struct abs_histc_binner {
     const __m256 t = _mm256_div_ps(_mm256_mul_ps(_mm256_sub_ps(x, _mm256_set1_ps(lo)), _mm256_set1_ps(fnb)), _mm256_set1_ps(span));
     const __m256i skip = _mm256_set1_epi32(static_cast<int>(nb));
     const __m256i last = _mm256_set1_epi32(static_cast<int>(nb - 1));
+    const __m256 used = _mm256_andnot_ps(over, fin);
+    if (_mm256_movemask_ps(_mm256_and_ps(used, _mm256_cmp_ps(t, _mm256_set1_ps(0x1p63f), _CMP_NLT_UQ))) != 0) {
+      return scalar8(p);  // a float32 overflow (ranges beyond ~1e35): histc_pos's double fallback
+    }
     __m256i pos = _mm256_min_epu32(_mm256_cvttps_epi32(t), last);
-    pos = _mm256_andnot_si256(_mm256_castps_si256(_mm256_cmp_ps(t, _mm256_set1_ps(std::numeric_limits<float>::infinity()), _CMP_EQ_OQ)), pos);
     pos = _mm256_blendv_epi8(pos, fixed ? last : skip, _mm256_castps_si256(over));
     return _mm256_blendv_epi8(skip, pos, _mm256_castps_si256(fin));
+  }
+  QLIN_REDUCE_AVX2_TARGET __m256i scalar8(const float* p) const noexcept {
+    alignas(32) std::uint32_t id[8];
+    for (int j = 0; j < 8; ++j) id[j] = static_cast<std::uint32_t>(idx1(p[j]));
+    return _mm256_load_si256(reinterpret_cast<const __m256i*>(id));
   }
 #endif
 };
