@@ -19,8 +19,9 @@
 // qlin::kernels::quantize_f32<T, xsimd::avx2> etc. without ODR mixing (TOOLCHAIN.md section 2),
 // and the functions below sit in an inline namespace named after the target (qlin::simd::avx2::,
 // qlin::simd::sse2::, ...), so TUs built with different flags do not share their symbols either.
-// The scalar reference they fall back to for tails (qlin::quantize, ...) is plain inline code and
-// does not have that protection.
+// The kernels' scalar prologues and tails are templates on the arch as well (not qlin::quantize &
+// co., which are plain inline code). qlin/dispatch.hpp and examples/runtime_dispatch/ build on this
+// for one binary that picks the ISA at run time.
 #ifndef QLIN_SIMD_HPP_
 #define QLIN_SIMD_HPP_
 
@@ -97,8 +98,8 @@ inline void requantize_rows(const std::int32_t* acc, std::size_t rows, std::size
 #endif
 }
 
-/// qlin::requantize_rows with per-channel parameters: fp32 rounding is vectorized over the channels;
-/// double and single rounding are the scalar reference for now (per-lane shifts).
+/// qlin::requantize_rows with per-channel parameters: fp32 rounding is vectorized over the channels on
+/// every arch; double and single rounding on AVX2 / AVX-512 (per-lane shifts), scalar on SSE / NEON.
 template <class T>
 inline void requantize_rows(const std::int32_t* acc, std::size_t rows, std::size_t channels, const std::int32_t* bias,
                             T* out, const per_channel_requantize_params& p) noexcept {

@@ -32,11 +32,22 @@
 //   [0, 2^63), so the logical shift psrlq is the floor division, and 2^62 / 2^t = 2^(62-t) is
 //   subtracted after it. NEON: vmull_s32 + vrshlq_s64 (rounding shift: adds 2^(t-1), exact) +
 //   vqmovn_s64.
+//
+// Per-lane exponents (per-channel requantization; AVX2 and AVX-512 only, SSE and NEON have no
+// per-lane variable shift -- has_variable_shift<A>() says which):
+//   shift_left_var(x, e)         x << e per lane (vpsllvd), 0 <= e <= 31
+//   shift_right_var(x, e)        x >> e per lane, arithmetic (vpsravd), 0 <= e <= 31
+//   rounding_mul_shift_right_clamp_var(x, m, t, lo, hi), m >= 0, 1 <= t <= 62 per lane:
+//     clamp(floor((x * m + 2^(t-1)) / 2^t), lo, hi), exact for every int32 x (no precondition):
+//     the 64-bit products of the even and odd lanes are shifted by their own count (AVX2: the
+//     2^62 bias and the logical vpsrlvq as above; AVX-512: vpsravq) and clamped in 64 bits
+//     (AVX2 vpcmpgtq + blend, AVX-512 vpminsq / vpmaxsq) before their low dwords are recombined.
 #ifndef QLIN_ARCH_FIXED_POINT_HPP_
 #define QLIN_ARCH_FIXED_POINT_HPP_
 
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "xsimd.hpp"
 
@@ -186,6 +197,195 @@ inline xsimd::batch<std::int32_t, A> rounding_mul_shift_right(const xsimd::batch
   return vcombine_s32(vqmovn_s64(lo), vqmovn_s64(hi));
 }
 #endif
+
+// ---------------------------------------------------------------- requantization fast paths (AVX2, AVX-512BW)
+// rounding_doubling_high_mul_nonneg(a, b): SRDHM for b >= 0 (the requantization multiplier), where
+// the INT32_MIN * INT32_MIN overflow cannot occur, so its fix-up is left out: the odd products'
+// bits 31..62 are moved up by one (slli 1) into the high dword instead of down and back.
+// rounding_divide_by_pot_fast(x, e): RDBPOT with a uniform exponent, as
+// (x >> e) - ((x & mask) > (mask >> 1) - (x >> 31))   (x >> 31 is -1 for negative x).
+
+// Declared for every arch, defined for AVX2 / AVX-512BW only: callers test has_finish_8bit<A>()
+// (arch/narrow.hpp) with `if constexpr`.
+template <class A>
+xsimd::batch<std::int32_t, A> rounding_doubling_high_mul_nonneg(const xsimd::batch<std::int32_t, A>& a,
+                                                                const xsimd::batch<std::int32_t, A>& b,
+                                                                requires_arch<xsimd::generic>) noexcept;
+template <class A>
+xsimd::batch<std::int32_t, A> rounding_divide_by_pot_fast(const xsimd::batch<std::int32_t, A>& x, int e,
+                                                          requires_arch<xsimd::generic>) noexcept;
+
+#if XSIMD_WITH_AVX2
+template <class A>
+inline xsimd::batch<std::int32_t, A> rounding_doubling_high_mul_nonneg(const xsimd::batch<std::int32_t, A>& a,
+                                                                       const xsimd::batch<std::int32_t, A>& b,
+                                                                       requires_arch<xsimd::avx2>) noexcept {
+  const __m256i va = a, vb = b;
+  const __m256i nudge = _mm256_set1_epi64x(std::int64_t{1} << 30);
+  const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(va, vb), nudge);
+  const __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(va, 32), _mm256_srli_epi64(vb, 32)), nudge);
+  return _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
+}
+template <class A>
+inline xsimd::batch<std::int32_t, A> rounding_divide_by_pot_fast(const xsimd::batch<std::int32_t, A>& x, int e,
+                                                                 requires_arch<xsimd::avx2>) noexcept {
+  const __m256i vx = x;
+  const std::int32_t m = static_cast<std::int32_t>((std::int64_t{1} << e) - 1);
+  const __m256i thr = _mm256_sub_epi32(_mm256_set1_epi32(m >> 1), _mm256_srai_epi32(vx, 31));
+  const __m256i gt = _mm256_cmpgt_epi32(_mm256_and_si256(vx, _mm256_set1_epi32(m)), thr);
+  return _mm256_sub_epi32(_mm256_sra_epi32(vx, _mm_cvtsi32_si128(e)), gt);
+}
+#endif
+#if QLIN_ARCH_AVX512BW
+template <class A>
+inline xsimd::batch<std::int32_t, A> rounding_doubling_high_mul_nonneg(const xsimd::batch<std::int32_t, A>& a,
+                                                                       const xsimd::batch<std::int32_t, A>& b,
+                                                                       requires_arch<xsimd::avx512bw>) noexcept {
+  const __m512i va = a, vb = b;
+  const __m512i nudge = _mm512_set1_epi64(std::int64_t{1} << 30);
+  const __m512i even = _mm512_add_epi64(_mm512_mul_epi32(va, vb), nudge);
+  const __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(va, 32), _mm512_srli_epi64(vb, 32)), nudge);
+  return _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 31), _mm512_slli_epi64(odd, 1));
+}
+template <class A>
+inline xsimd::batch<std::int32_t, A> rounding_divide_by_pot_fast(const xsimd::batch<std::int32_t, A>& x, int e,
+                                                                 requires_arch<xsimd::avx512bw>) noexcept {
+  const __m512i vx = x;
+  const std::int32_t m = static_cast<std::int32_t>((std::int64_t{1} << e) - 1);
+  const __m512i thr = _mm512_sub_epi32(_mm512_set1_epi32(m >> 1), _mm512_srai_epi32(vx, 31));
+  const __mmask16 gt = _mm512_cmpgt_epi32_mask(_mm512_and_si512(vx, _mm512_set1_epi32(m)), thr);
+  const __m512i sh = _mm512_sra_epi32(vx, _mm_cvtsi32_si128(e));
+  return _mm512_mask_add_epi32(sh, gt, sh, _mm512_set1_epi32(1));
+}
+#endif
+
+// ---------------------------------------------------------------- per-lane exponents
+
+#if XSIMD_WITH_AVX2
+template <class A>
+inline xsimd::batch<std::int32_t, A> shift_left_var(const xsimd::batch<std::int32_t, A>& x,
+                                                    const xsimd::batch<std::int32_t, A>& e,
+                                                    requires_arch<xsimd::avx2>) noexcept {
+  return _mm256_sllv_epi32(x, e);
+}
+template <class A>
+inline xsimd::batch<std::int32_t, A> shift_right_var(const xsimd::batch<std::int32_t, A>& x,
+                                                     const xsimd::batch<std::int32_t, A>& e,
+                                                     requires_arch<xsimd::avx2>) noexcept {
+  return _mm256_srav_epi32(x, e);
+}
+template <class A>
+inline xsimd::batch<std::int32_t, A> rounding_mul_shift_right_clamp_var(const xsimd::batch<std::int32_t, A>& x,
+                                                                        const xsimd::batch<std::int32_t, A>& m,
+                                                                        const xsimd::batch<std::int32_t, A>& t,
+                                                                        std::int32_t lo, std::int32_t hi,
+                                                                        requires_arch<xsimd::avx2>) noexcept {
+  const __m256i vx = x, vm = m, vt = t;
+  const __m256i one = _mm256_set1_epi64x(1);
+  const __m256i b62 = _mm256_set1_epi64x(std::int64_t{1} << 62);
+  const __m256i lo64 = _mm256_set1_epi64x(lo), hi64 = _mm256_set1_epi64x(hi);
+  const __m256i te = _mm256_and_si256(vt, _mm256_set1_epi64x(0xFFFFFFFF));
+  const __m256i to = _mm256_srli_epi64(vt, 32);
+  // v = x * m + 2^(t-1) + 2^62 lies in [0, 2^63): the logical shift floors; 2^62 >> t is removed after.
+  const auto one_lane = [&](__m256i prod, __m256i cnt) {
+    const __m256i bias = _mm256_add_epi64(_mm256_sllv_epi64(one, _mm256_sub_epi64(cnt, one)), b62);
+    __m256i y = _mm256_sub_epi64(_mm256_srlv_epi64(_mm256_add_epi64(prod, bias), cnt), _mm256_srlv_epi64(b62, cnt));
+    y = _mm256_blendv_epi8(y, hi64, _mm256_cmpgt_epi64(y, hi64));
+    return _mm256_blendv_epi8(y, lo64, _mm256_cmpgt_epi64(lo64, y));
+  };
+  const __m256i even = one_lane(_mm256_mul_epi32(vx, vm), te);
+  const __m256i odd = one_lane(_mm256_mul_epi32(_mm256_srli_epi64(vx, 32), _mm256_srli_epi64(vm, 32)), to);
+  return _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+}
+#endif
+
+#if QLIN_ARCH_AVX512BW
+template <class A>
+inline xsimd::batch<std::int32_t, A> shift_left_var(const xsimd::batch<std::int32_t, A>& x,
+                                                    const xsimd::batch<std::int32_t, A>& e,
+                                                    requires_arch<xsimd::avx512bw>) noexcept {
+  return _mm512_sllv_epi32(x, e);
+}
+template <class A>
+inline xsimd::batch<std::int32_t, A> shift_right_var(const xsimd::batch<std::int32_t, A>& x,
+                                                     const xsimd::batch<std::int32_t, A>& e,
+                                                     requires_arch<xsimd::avx512bw>) noexcept {
+  return _mm512_srav_epi32(x, e);
+}
+template <class A>
+inline xsimd::batch<std::int32_t, A> rounding_mul_shift_right_clamp_var(const xsimd::batch<std::int32_t, A>& x,
+                                                                        const xsimd::batch<std::int32_t, A>& m,
+                                                                        const xsimd::batch<std::int32_t, A>& t,
+                                                                        std::int32_t lo, std::int32_t hi,
+                                                                        requires_arch<xsimd::avx512bw>) noexcept {
+  const __m512i vx = x, vm = m, vt = t;
+  const __m512i one = _mm512_set1_epi64(1);
+  const __m512i lo64 = _mm512_set1_epi64(lo), hi64 = _mm512_set1_epi64(hi);
+  const __m512i te = _mm512_and_si512(vt, _mm512_set1_epi64(0xFFFFFFFF));
+  const __m512i to = _mm512_srli_epi64(vt, 32);
+  // |x * m| < 2^62 and 2^(t-1) <= 2^61: the sum fits; vpsravq floors.
+  const auto one_lane = [&](__m512i prod, __m512i cnt) {
+    const __m512i y = _mm512_srav_epi64(_mm512_add_epi64(prod, _mm512_sllv_epi64(one, _mm512_sub_epi64(cnt, one))), cnt);
+    return _mm512_max_epi64(_mm512_min_epi64(y, hi64), lo64);
+  };
+  const __m512i even = one_lane(_mm512_mul_epi32(vx, vm), te);
+  const __m512i odd = one_lane(_mm512_mul_epi32(_mm512_srli_epi64(vx, 32), _mm512_srli_epi64(vm, 32)), to);
+  return _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+}
+#endif
+
+/// True when A has the per-lane shifts above (AVX2, AVX-512BW).
+template <class A>
+constexpr bool has_variable_shift() noexcept {
+#if QLIN_ARCH_AVX512BW
+  if (std::is_base_of<xsimd::avx512bw, A>::value) return true;
+#endif
+#if XSIMD_WITH_AVX2
+  if (std::is_base_of<xsimd::avx2, A>::value) return true;
+#endif
+  return false;
+}
+
+template <class A>
+inline xsimd::batch<std::int32_t, A> shift_left_var(const xsimd::batch<std::int32_t, A>& x,
+                                                    const xsimd::batch<std::int32_t, A>& e) noexcept {
+  return shift_left_var<A>(x, e, A{});
+}
+template <class A>
+inline xsimd::batch<std::int32_t, A> shift_right_var(const xsimd::batch<std::int32_t, A>& x,
+                                                     const xsimd::batch<std::int32_t, A>& e) noexcept {
+  return shift_right_var<A>(x, e, A{});
+}
+template <class A>
+inline xsimd::batch<std::int32_t, A> rounding_mul_shift_right_clamp_var(const xsimd::batch<std::int32_t, A>& x,
+                                                                        const xsimd::batch<std::int32_t, A>& m,
+                                                                        const xsimd::batch<std::int32_t, A>& t,
+                                                                        std::int32_t lo, std::int32_t hi) noexcept {
+  return rounding_mul_shift_right_clamp_var<A>(x, m, t, lo, hi, A{});
+}
+
+/// saturating_left_shift with per-lane exponents; hi_e = INT32_MAX >> e, lo_e = INT32_MIN >> e per lane.
+template <class A>
+inline xsimd::batch<std::int32_t, A> saturating_left_shift_var(const xsimd::batch<std::int32_t, A>& x,
+                                                               const xsimd::batch<std::int32_t, A>& e,
+                                                               const xsimd::batch<std::int32_t, A>& hi_e,
+                                                               const xsimd::batch<std::int32_t, A>& lo_e) noexcept {
+  using bi = xsimd::batch<std::int32_t, A>;
+  return xsimd::select(x > hi_e, bi(std::numeric_limits<std::int32_t>::max()),
+                       xsimd::select(x < lo_e, bi(std::numeric_limits<std::int32_t>::min()), shift_left_var<A>(x, e)));
+}
+
+/// rounding_divide_by_pot with per-lane exponents e; mask = 2^e - 1 and half = mask >> 1 per lane.
+template <class A>
+inline xsimd::batch<std::int32_t, A> rounding_divide_by_pot_var(const xsimd::batch<std::int32_t, A>& x,
+                                                                const xsimd::batch<std::int32_t, A>& e,
+                                                                const xsimd::batch<std::int32_t, A>& mask,
+                                                                const xsimd::batch<std::int32_t, A>& half) noexcept {
+  using bi = xsimd::batch<std::int32_t, A>;
+  const bi one(1), zero(0);
+  const bi threshold = half + xsimd::select(x < zero, one, zero);
+  return shift_right_var<A>(x, e) + xsimd::select((x & mask) > threshold, one, zero);
+}
 
 // ---------------------------------------------------------------- every arch (xsimd operations)
 

@@ -21,6 +21,7 @@
 
 #include <array>
 #include <cstdint>
+#include <type_traits>
 
 #include "xsimd.hpp"
 
@@ -106,6 +107,57 @@ inline xsimd::batch<std::uint8_t, A> narrow_i32_u8(const i32x4<A>& v, requires_a
   return vcombine_u8(vqmovun_s16(lo), vqmovun_s16(hi));
 }
 #endif
+
+// finish_8bit<T>(y, z, qmin, qmax): clamp(y + z, qmin, qmax) narrowed to 8 bits for 4 int32 batches,
+// in the 16- and 8-bit domains (XNNPACK's final sequence): saturating pack to int16, saturating
+// + z, saturating pack to 8 bits, then max / min with qmin / qmax. Equal to the exact formula for
+// every int32 y when |z| <= 32000 (a saturated int16 plus z still lies outside the 8-bit range) and
+// [qmin, qmax] lies in T: every step is monotone and exact inside [qmin, qmax]. AVX2, AVX-512BW.
+template <class T, class A>
+xsimd::batch<T, A> finish_8bit(const i32x4<A>& y, std::int32_t z, std::int32_t qmin, std::int32_t qmax,
+                               requires_arch<xsimd::generic>) noexcept;  // declared only (see has_finish_8bit)
+#if XSIMD_WITH_AVX2
+template <class T, class A>
+inline xsimd::batch<T, A> finish_8bit(const i32x4<A>& y, std::int32_t z, std::int32_t qmin, std::int32_t qmax,
+                                      requires_arch<xsimd::avx2>) noexcept {
+  const __m256i z16 = _mm256_set1_epi16(static_cast<short>(z));
+  const __m256i a = _mm256_adds_epi16(_mm256_packs_epi32(y[0], y[1]), z16);
+  const __m256i b = _mm256_adds_epi16(_mm256_packs_epi32(y[2], y[3]), z16);
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  const __m256i lo = _mm256_set1_epi8(static_cast<char>(qmin)), hi = _mm256_set1_epi8(static_cast<char>(qmax));
+  if (std::is_same<T, std::int8_t>::value) {
+    return _mm256_min_epi8(_mm256_max_epi8(_mm256_permutevar8x32_epi32(_mm256_packs_epi16(a, b), order), lo), hi);
+  }
+  return _mm256_min_epu8(_mm256_max_epu8(_mm256_permutevar8x32_epi32(_mm256_packus_epi16(a, b), order), lo), hi);
+}
+#endif
+#if QLIN_ARCH_AVX512BW
+template <class T, class A>
+inline xsimd::batch<T, A> finish_8bit(const i32x4<A>& y, std::int32_t z, std::int32_t qmin, std::int32_t qmax,
+                                      requires_arch<xsimd::avx512bw>) noexcept {
+  const __m512i z16 = _mm512_set1_epi16(static_cast<short>(z));
+  const __m512i a = _mm512_adds_epi16(_mm512_packs_epi32(y[0], y[1]), z16);
+  const __m512i b = _mm512_adds_epi16(_mm512_packs_epi32(y[2], y[3]), z16);
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  const __m512i lo = _mm512_set1_epi8(static_cast<char>(qmin)), hi = _mm512_set1_epi8(static_cast<char>(qmax));
+  if (std::is_same<T, std::int8_t>::value) {
+    return _mm512_min_epi8(_mm512_max_epi8(_mm512_permutexvar_epi32(order, _mm512_packs_epi16(a, b)), lo), hi);
+  }
+  return _mm512_min_epu8(_mm512_max_epu8(_mm512_permutexvar_epi32(order, _mm512_packus_epi16(a, b)), lo), hi);
+}
+#endif
+
+/// True when A has finish_8bit and the requantization fast paths of arch/fixed_point.hpp.
+template <class A>
+constexpr bool has_finish_8bit() noexcept {
+#if QLIN_ARCH_AVX512BW
+  if (std::is_base_of<xsimd::avx512bw, A>::value) return true;
+#endif
+#if XSIMD_WITH_AVX2
+  if (std::is_base_of<xsimd::avx2, A>::value) return true;
+#endif
+  return false;
+}
 
 /// The saturating narrowing to T (int8_t, uint8_t or int16_t) of 4 (8-bit) or 2 (16-bit) int32 batches.
 template <class T, class A>

@@ -92,6 +92,33 @@ inline xsimd::batch<std::int32_t, A> round_half_even_to_int(const xsimd::batch<f
 #endif
 #endif  // !QLIN_SIMD_MODE_INDEPENDENT_ROUNDING
 
+/// The same sequence on one float: static_cast<int32_t>(qlin::round(c, mode)) for c not NaN,
+/// |c| < 2^23, with no libm call. The kernels' scalar prologues and tails use it instead of
+/// qlin::round: a template on the arch, so that a -mavx2 translation unit instantiates no plain
+/// inline function (qlin/dispatch.hpp, TOOLCHAIN.md section 3b).
+template <class A>
+inline std::int32_t round_to_int_one(float c, rounding mode) noexcept {
+  const std::int32_t t = static_cast<std::int32_t>(c);  // truncation, exact
+  const float d = c - static_cast<float>(t);             // exact
+  const bool odd = (t & 1) != 0;
+  bool up = false, down = false;
+  switch (mode) {
+    case rounding::half_away:
+      up = d >= 0.5f;
+      down = d <= -0.5f;
+      break;
+    case rounding::half_up:
+      up = d >= 0.5f;
+      down = d < -0.5f;
+      break;
+    case rounding::half_even:
+      up = d > 0.5f || (d == 0.5f && odd);
+      down = d < -0.5f || (d == -0.5f && odd);
+      break;
+  }
+  return t + (up ? 1 : 0) - (down ? 1 : 0);
+}
+
 /// static_cast<int32_t>(qlin::round(c, R)) per lane; c not NaN, |c| < 2^23.
 template <rounding R, class A>
 inline xsimd::batch<std::int32_t, A> round_to_int(const xsimd::batch<float, A>& c) noexcept {
