@@ -17,6 +17,7 @@
 //   metrics.hpp       MSE, SQNR, cosine, max error; streaming, no allocation
 //   binary.hpp        binary (sign + scale) and ternary quantization, XNOR-popcount dot
 //   power_of_two.hpp  power-of-two (dynamic fixed point) and logarithmic quantization
+//   gemm.hpp          int8 x int8 -> int32 dot / GEMV / GEMM with zero-point correction, fused output stage
 //   int4.hpp          int4 / uint4 packing (low nibble first), per-group weights, W4A8 dot
 //   dfq.hpp           data-free quantization: cross-layer equalization, bias correction
 #ifndef QLIN_QUANT_HPP_
@@ -28,6 +29,7 @@
 #include "dtype.hpp"
 #include "fake_quant.hpp"
 #include "fixed_point.hpp"
+#include "gemm.hpp"
 #include "int4.hpp"
 #include "metrics.hpp"
 #include "observers.hpp"
