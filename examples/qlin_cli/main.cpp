@@ -1336,6 +1336,13 @@ int cmd_fake_quant(int argc, char** argv) {
 // ---------------------------------------------------------------------------------------------
 // qlin group-quantize / group-dequantize
 
+// The product of all dimensions but the last (the rows of the [rows][cols] view; 3 for a [3][0] array).
+std::size_t leading_rows(const std::vector<std::size_t>& shape) {
+  std::size_t rows = 1;
+  for (std::size_t i = 0; i + 1 < shape.size(); ++i) rows *= shape[i];
+  return rows;
+}
+
 bool read_group_size(const char* cmd, const parsed_args& a, std::size_t& out) {
   if (!require(cmd, a, "--group-size")) return false;
   std::int32_t g = 0;
@@ -1370,7 +1377,7 @@ int cmd_group_quantize(int argc, char** argv) {
   std::vector<float> w;
   if (!read_floats(cmd, in_path, in, w, false)) return exit_error;
   if (in.shape.empty()) return report(cmd, quoted(in_path) + " is 0-d; per-group quantization needs at least one axis");
-  const std::size_t cols = in.shape.back(), rows = cols == 0 ? 0 : w.size() / cols;
+  const std::size_t cols = in.shape.back(), rows = leading_rows(in.shape);
   qlin::qparams_options o;
   o.type = rc.type;
   o.range = rc.range;
@@ -1460,7 +1467,7 @@ int cmd_group_dequantize(int argc, char** argv) {
     }
     if (in.shape.empty()) return report(cmd, quoted(in_path) + " is 0-d; per-group codes need at least one axis");
     cols = in.shape.back();
-    rows = cols == 0 ? 0 : in.count() / cols;
+    rows = leading_rows(in.shape);
     out_shape = in.shape;
     packed.assign(rows * qlin::packed_bytes(cols), 0);
     const std::vector<std::int8_t> q8 = npy::values<std::int8_t>(in);  // int8 and uint8 share the byte layout

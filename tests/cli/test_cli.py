@@ -1203,6 +1203,56 @@ if run_ok("fake-quant per channel float zp", ["fake-quant", "--axis", "1", "--sc
     want = [fake_quant_float_zp_ref(v, fq_scales[(i // 4) % 3], [0.5, -5.25, 9.75][(i // 4) % 3], 0, 255)[0]
             for i, v in enumerate(fq_pc)]
     check("fake-quant per channel float zp [bits]", [f32_bits(a) for a in y] == [f32_bits(b) for b in want])
+# fake-quant against the real torch 1.13: tests/data/fake_quant_fixed.txt (written by
+# tests/data/gen_torch_fake_quant.py from torch.fake_quantize_per_tensor_affine / _per_channel_affine and
+# autograd). The tool's output must equal torch's forward to the bit, and dy * mask torch's dX. The two cases
+# with int32-wide ranges (beyond the tool's dtypes) are left to tests/unit/test_fake_quant.cpp.
+def hex_f32(h):
+    return struct.unpack("<f", struct.pack("<I", int(h, 16)))[0]
+
+
+fq_data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "fake_quant_fixed.txt")
+fq_cases = 0
+with open(fq_data) as fq_file:
+    for line in fq_file:
+        tok = line.split()
+        if not tok or tok[0].startswith("#"):
+            continue
+        cap, kind, name, qmin, qmax = tok[0], tok[1], tok[2], int(tok[3]), int(tok[4])
+        if qmin < -128 or qmax > 255:
+            continue
+        dtype = "int8" if qmin < 0 else "uint8"
+        args = ["fake-quant", "--dtype", dtype, "--quant-min", qmin, "--quant-max", qmax]
+        rest = tok[5:]
+        if kind == "pt":
+            scale, zp, n = hex_f32(rest[0]), int(rest[1]), int(rest[2])
+            vals = rest[3:]
+            shape = (n,)
+            args += ["--scale", "%.9g" % scale, "--zero-point", zp]
+        else:
+            outer, ch, inner = int(rest[0]), int(rest[1]), int(rest[2])
+            n = outer * ch * inner
+            scales = [hex_f32(h) for h in rest[3:3 + ch]]
+            if kind == "pc":
+                zps = write_npy("tq_z.npy", "<i4", (ch,), [int(v) for v in rest[3 + ch:3 + 2 * ch]])
+            else:
+                zps = write_npy("tq_z.npy", "<f4", (ch,), [hex_f32(h) for h in rest[3 + ch:3 + 2 * ch]])
+                args += ["--scheme", "affine-float", "--fp-contract", "fma" if cap == "avx2" else "off"]
+            args += ["--axis", "1", "--scales", write_npy("tq_s.npy", "<f4", (ch,), scales), "--zero-points", zps]
+            vals = rest[3 + 2 * ch:]
+            shape = (outer, ch, inner)
+        x, dy = [hex_f32(h) for h in vals[:n]], [hex_f32(h) for h in vals[n:2 * n]]
+        out_want, dx_want = [int(h, 16) for h in vals[2 * n:3 * n]], [int(h, 16) for h in vals[3 * n:4 * n]]
+        fq_cases += 1
+        label = "fake-quant vs torch %s %s %s" % (cap, kind, name)
+        if not run_ok(label, args + ["--mask", tmp("tq_m.npy"), write_npy("tq_x.npy", "<f4", shape, x), tmp("tq_y.npy")]):
+            continue
+        y = read_npy(tmp("tq_y.npy"))[2]
+        mk = read_npy(tmp("tq_m.npy"))[2]
+        check(label + " [forward bits]", [f32_bits(v) for v in y] == out_want)
+        check(label + " [dy * mask == torch dX]", [f32_bits(f32(d * m)) for d, m in zip(dy, mk)] == dx_want)
+check("fake-quant vs torch: all 153 cases with ranges inside 8 bits run", fq_cases == 153, str(fq_cases))
+
 expect_error("fake-quant tflite", ["fake-quant", "--scale", "0.1", "--zero-point", "0", "--compat", "tflite", fq_in,
                                    tmp("fq_e.npy")], "pytorch", no_output=tmp("fq_e.npy"))
 expect_error("fake-quant zero scale", ["fake-quant", "--scale", "0", "--zero-point", "0", fq_in, tmp("fq_e.npy")],
@@ -1283,6 +1333,13 @@ gq_odd = write_npy("gq_odd.npy", "<f4", (2, 3), [1.0, -1.0, 0.5, 2.0, 0.0, -2.0]
 obj = run_json("group-quantize odd cols packed", ["group-quantize", "--group-size", "2", "--packed", gq_odd, tmp("gq_o.npy")])
 d, shape, pk, _ = read_npy(tmp("gq_o.npy"))
 check("group-quantize odd cols [padding nibble 0]", shape == (2, 2) and (pk[1] >> 4) == 0 and (pk[3] >> 4) == 0, repr(pk))
+for shape in [(0, 5), (3, 0), (2, 0, 4)]:
+    cnt = shape[0] * shape[1] * (shape[2] if len(shape) > 2 else 1)
+    rows = cnt // shape[-1] if shape[-1] else shape[0] * (shape[1] if len(shape) > 2 else 1)
+    obj = run_json("group-quantize empty %r" % (shape,), ["group-quantize", "--group-size", "2", "--packed",
+                                                          write_npy("gq_empty.npy", "<f4", shape, []), tmp("gq_ep.npy")])
+    check("group-quantize empty %r [rows, no parameters]" % (shape,), obj is not None and obj["rows"] == rows and
+          obj["scale"] == [] and read_npy(tmp("gq_ep.npy"))[1] == (rows, (shape[-1] + 1) // 2), repr(obj))
 expect_error("group-quantize int8", ["group-quantize", "--group-size", "4", "--dtype", "int8", gq_in, tmp("gq_e.npy")],
              "int4 or uint4", no_output=tmp("gq_e.npy"))
 expect_error("group-quantize missing group size", ["group-quantize", gq_in, tmp("gq_e.npy")], "--group-size")
