@@ -16,6 +16,8 @@
 // Results go to stdout as one JSON object; every error is exit status 2 and one line on stderr
 // beginning with "qlin: ". The tool uses no exceptions for control flow and builds with
 // -fno-exceptions (only a failed allocation can throw; main() turns it into an error line).
+// Beyond int8 (usage_beyond, docs/cli.md): metrics, fake-quant, group-quantize, group-dequantize,
+// binarize, pot and equalize, in the section of that name below.
 #include <algorithm>
 #include <cerrno>
 #include <cfloat>
