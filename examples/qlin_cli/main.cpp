@@ -30,6 +30,7 @@
 #include <limits>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -1405,10 +1406,10 @@ int cmd_group_quantize(int argc, char** argv) {
       std::vector<T> q(w.size());
       for (std::size_t r = 0; r < rows; ++r) {
         const std::uint8_t* row = packed.data() + r * qlin::packed_bytes(cols);
-        if (rc.type == qlin::dtype::int4) {
-          qlin::unpack_int4(row, cols, reinterpret_cast<std::int8_t*>(q.data() + r * cols));
-        } else {
-          qlin::unpack_uint4(row, cols, reinterpret_cast<std::uint8_t*>(q.data() + r * cols));
+        if constexpr (std::is_same<T, std::int8_t>::value) {
+          qlin::unpack_int4(row, cols, q.data() + r * cols);
+        } else if constexpr (std::is_same<T, std::uint8_t>::value) {
+          qlin::unpack_uint4(row, cols, q.data() + r * cols);
         }
       }
       return write_output(cmd, a.positional[1].c_str(), npy::make_array(in.shape, q.data(), q.size()));
@@ -1472,15 +1473,26 @@ int cmd_group_dequantize(int argc, char** argv) {
     rows = leading_rows(in.shape);
     out_shape = in.shape;
     packed.assign(rows * qlin::packed_bytes(cols), 0);
-    const std::vector<std::int8_t> q8 = npy::values<std::int8_t>(in);  // int8 and uint8 share the byte layout
-    for (std::size_t r = 0; r < rows; ++r) qlin::pack_int4(q8.data() + r * cols, cols, packed.data() + r * qlin::packed_bytes(cols));
-    for (std::size_t i = 0; i < q8.size(); ++i) {
-      const std::int32_t v = rc.type == qlin::dtype::int4 ? std::int32_t{q8[i]} : std::int32_t{static_cast<std::uint8_t>(q8[i])};
-      if (v < qr.qmin || v > qr.qmax) {
-        return report(cmd, quoted(in_path) + ": element " + std::to_string(i) + " is " + std::to_string(v) +
-                               ", outside [" + std::to_string(qr.qmin) + ", " + std::to_string(qr.qmax) + "]");
+    const int bad = with_storage(rc.type, [&](auto tag) {
+      using T = decltype(tag);
+      const std::vector<T> q = npy::values<T>(in);
+      for (std::size_t i = 0; i < q.size(); ++i) {
+        if (q[i] < qr.qmin || q[i] > qr.qmax) {
+          return report(cmd, quoted(in_path) + ": element " + std::to_string(i) + " is " + std::to_string(q[i]) +
+                                 ", outside [" + std::to_string(qr.qmin) + ", " + std::to_string(qr.qmax) + "]");
+        }
       }
-    }
+      for (std::size_t r = 0; r < rows; ++r) {
+        std::uint8_t* row = packed.data() + r * qlin::packed_bytes(cols);
+        if constexpr (std::is_same<T, std::int8_t>::value) {
+          qlin::pack_int4(q.data() + r * cols, cols, row);
+        } else if constexpr (std::is_same<T, std::uint8_t>::value) {
+          qlin::pack_uint4(q.data() + r * cols, cols, row);
+        }
+      }
+      return exit_ok;
+    });
+    if (bad != exit_ok) return bad;
   }
   qlin::group_quant_params p;
   p.rows = rows, p.cols = cols, p.group = group, p.type = rc.type, p.qmin = qr.qmin, p.qmax = qr.qmax;
