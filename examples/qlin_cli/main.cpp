@@ -17,7 +17,7 @@
 // beginning with "qlin: ". The tool uses no exceptions for control flow and builds with
 // -fno-exceptions (only a failed allocation can throw; main() turns it into an error line).
 // Beyond int8 (usage_beyond, docs/cli.md): metrics, fake-quant, group-quantize, group-dequantize,
-// binarize, pot and equalize, in the section of that name below.
+// binarize, pot, equalize, pack and unpack, in the section of that name below.
 #include <algorithm>
 #include <cerrno>
 #include <cfloat>
@@ -1124,6 +1124,7 @@ const char* const usage_beyond =
     "  binarize          XNOR-Net binary (sign + mean |w| per channel) or TWN ternary weights\n"
     "  pot               dynamic fixed point (power-of-two scale 2^-FL) or logarithmic codes\n"
     "  equalize          DFQ cross-layer equalization of two consecutive layers\n"
+    "  pack / unpack     4-bit codes one per byte <-> two per byte (low nibble first)\n"
     "\n"
     "  qlin metrics          REF.npy TEST.npy\n"
     "  qlin fake-quant       (--scale S --zero-point Z | --axis K --scales F.npy --zero-points F.npy)\n"
@@ -1134,7 +1135,9 @@ const char* const usage_beyond =
     "  qlin binarize         [--ternary] [--packed] W.npy CODES.npy\n"
     "  qlin pot              [--bits B] [--fractional-length FL] IN.npy [OUT.npy]\n"
     "  qlin pot --log        [--levels N] IN.npy [OUT.npy]\n"
-    "  qlin equalize         W1.npy B1.npy W2.npy W1_OUT.npy B1_OUT.npy W2_OUT.npy\n";
+    "  qlin equalize         W1.npy B1.npy W2.npy W1_OUT.npy B1_OUT.npy W2_OUT.npy\n"
+    "  qlin pack             --dtype int4|uint4 CODES.npy PACKED.npy\n"
+    "  qlin unpack           --dtype int4|uint4 --cols C PACKED.npy CODES.npy\n";
 
 const char* const usage_metrics =
     "usage: qlin metrics REF.npy TEST.npy\n"
@@ -1706,6 +1709,118 @@ int cmd_equalize(int argc, char** argv) {
   return exit_ok;
 }
 
+// ---------------------------------------------------------------------------------------------
+// qlin pack / unpack (4-bit codes: one per byte <-> two per byte)
+
+const char* const usage_pack =
+    "usage: qlin pack --dtype int4|uint4 CODES.npy PACKED.npy\n"
+    "\n"
+    "Packs 4-bit codes stored one per byte (what 'qlin quantize --dtype int4|uint4' writes: '|i1' -8..7 or\n"
+    "'|u1' 0..15) two per byte, low nibble first, along the last axis, each row on its own bytes\n"
+    "(qlin::pack_int4 / pack_uint4): PACKED.npy is '|u1' with the last dimension C replaced by (C + 1) / 2\n"
+    "(odd C: the last high nibble of a row is 0). Codes outside the dtype's range are refused.\n";
+
+const char* const usage_unpack =
+    "usage: qlin unpack --dtype int4|uint4 --cols C PACKED.npy CODES.npy\n"
+    "\n"
+    "The inverse of 'qlin pack' (qlin::unpack_int4 / unpack_uint4): PACKED.npy is '|u1' with last dimension\n"
+    "(C + 1) / 2; CODES.npy gets last dimension C, '|i1' (int4, sign-extended: (nibble ^ 8) - 8) or '|u1'\n"
+    "(uint4). The padding nibble of an odd C is ignored.\n";
+
+bool read_dtype4(const char* cmd, const parsed_args& a, qlin::dtype& t) {
+  if (!require(cmd, a, "--dtype")) return false;
+  const char* v = a.get("--dtype");
+  if (std::strcmp(v, "int4") == 0) {
+    t = qlin::dtype::int4;
+  } else if (std::strcmp(v, "uint4") == 0) {
+    t = qlin::dtype::uint4;
+  } else {
+    return report(cmd, "--dtype: " + quoted(v) + " is not int4 or uint4"), false;
+  }
+  return true;
+}
+
+int cmd_pack(int argc, char** argv) {
+  const char* cmd = "pack";
+  parsed_args a;
+  const parse_outcome po = parse_args(cmd, argc, argv, {{"--dtype", true}}, usage_pack, false, a);
+  if (po != parse_outcome::ok) return po == parse_outcome::help ? exit_ok : exit_error;
+  qlin::dtype t = qlin::dtype::int4;
+  if (!require_files(cmd, a, 2) || !read_dtype4(cmd, a, t)) return exit_error;
+  const char* in_path = a.positional[0].c_str();
+  npy::array in;
+  const npy::status st = npy::read_file(in_path, in);
+  if (!st) return report(cmd, st.message);
+  if (in.type != storage_dtype(t)) {
+    return report(cmd, quoted(in_path) + " holds " + npy::type_name(in.type) + " but --dtype " + qlin::to_string(t) +
+                           " needs " + npy::type_name(storage_dtype(t)));
+  }
+  if (in.shape.empty()) return report(cmd, quoted(in_path) + " is 0-d; packing needs at least one axis");
+  const std::size_t cols = in.shape.back(), rows = leading_rows(in.shape), stride = qlin::packed_bytes(cols);
+  const qlin::qrange full = qlin::full_range(t);
+  std::vector<std::uint8_t> packed(rows * stride);
+  const int rc = with_storage(t, [&](auto tag) {
+    using T = decltype(tag);
+    const std::vector<T> q = npy::values<T>(in);
+    for (std::size_t i = 0; i < q.size(); ++i) {
+      if (q[i] < full.qmin || q[i] > full.qmax) {
+        return report(cmd, quoted(in_path) + ": element " + std::to_string(i) + " is " + std::to_string(q[i]) +
+                               ", outside the " + qlin::to_string(t) + " range [" + std::to_string(full.qmin) + ", " +
+                               std::to_string(full.qmax) + "]");
+      }
+    }
+    for (std::size_t r = 0; r < rows; ++r) {
+      if constexpr (std::is_same<T, std::int8_t>::value) {
+        qlin::pack_int4(q.data() + r * cols, cols, packed.data() + r * stride);
+      } else if constexpr (std::is_same<T, std::uint8_t>::value) {
+        qlin::pack_uint4(q.data() + r * cols, cols, packed.data() + r * stride);
+      }
+    }
+    return exit_ok;
+  });
+  if (rc != exit_ok) return rc;
+  std::vector<std::size_t> shape = in.shape;
+  shape.back() = stride;
+  return write_output(cmd, a.positional[1].c_str(), npy::make_array(shape, packed.data(), packed.size()));
+}
+
+int cmd_unpack(int argc, char** argv) {
+  const char* cmd = "unpack";
+  parsed_args a;
+  const parse_outcome po = parse_args(cmd, argc, argv, {{"--dtype", true}, {"--cols", true}}, usage_unpack, false, a);
+  if (po != parse_outcome::ok) return po == parse_outcome::help ? exit_ok : exit_error;
+  qlin::dtype t = qlin::dtype::int4;
+  if (!require_files(cmd, a, 2) || !read_dtype4(cmd, a, t) || !require(cmd, a, "--cols")) return exit_error;
+  std::int32_t c = 0;
+  if (!opt_int32(cmd, a, "--cols", c)) return exit_error;
+  if (c < 0) return report(cmd, "--cols must be >= 0");
+  const std::size_t cols = static_cast<std::size_t>(c), stride = qlin::packed_bytes(cols);
+  const char* in_path = a.positional[0].c_str();
+  npy::array in;
+  const npy::status st = npy::read_file(in_path, in);
+  if (!st) return report(cmd, st.message);
+  if (in.type != npy::dtype::u1 || in.shape.empty() || in.shape.back() != stride) {
+    return report(cmd, quoted(in_path) + " must be a uint8 array whose last dimension is " + std::to_string(stride) +
+                           " ((C + 1) / 2 for --cols " + std::to_string(cols) + ")");
+  }
+  const std::size_t rows = leading_rows(in.shape);
+  const std::vector<std::uint8_t> packed = npy::values<std::uint8_t>(in);
+  std::vector<std::size_t> shape = in.shape;
+  shape.back() = cols;
+  return with_storage(t, [&](auto tag) {
+    using T = decltype(tag);
+    std::vector<T> q(rows * cols);
+    for (std::size_t r = 0; r < rows; ++r) {
+      if constexpr (std::is_same<T, std::int8_t>::value) {
+        qlin::unpack_int4(packed.data() + r * stride, cols, q.data() + r * cols);
+      } else if constexpr (std::is_same<T, std::uint8_t>::value) {
+        qlin::unpack_uint4(packed.data() + r * stride, cols, q.data() + r * cols);
+      }
+    }
+    return write_output(cmd, a.positional[1].c_str(), npy::make_array(shape, q.data(), q.size()));
+  });
+}
+
 int run(int argc, char** argv) {
   if (argc < 2) return report(nullptr, "missing subcommand (try 'qlin --help')");
   const char* sub = argv[1];
@@ -1731,6 +1846,8 @@ int run(int argc, char** argv) {
   if (std::strcmp(sub, "binarize") == 0) return cmd_binarize(argc, argv);
   if (std::strcmp(sub, "pot") == 0) return cmd_pot(argc, argv);
   if (std::strcmp(sub, "equalize") == 0) return cmd_equalize(argc, argv);
+  if (std::strcmp(sub, "pack") == 0) return cmd_pack(argc, argv);
+  if (std::strcmp(sub, "unpack") == 0) return cmd_unpack(argc, argv);
   return report(nullptr, "unknown subcommand " + quoted(sub) + " (try 'qlin --help')");
 }
 

@@ -1545,10 +1545,53 @@ expect_error("equalize unwritable third output: no output at all",
 expect_error("fake-quant unwritable mask: no output at all",
              ["fake-quant", "--scale", "0.1", "--zero-point", "0", "--mask", tmp("no_such_dir/m.npy"), fq_in,
               tmp("fq_y.npy")], no_output=tmp("fq_y.npy"))
+# ---- pack / unpack (4-bit codes, low nibble first, each row on its own bytes)
+for dtype, descr, lo, hi in [("int4", "|i1", -8, 7), ("uint4", "|u1", 0, 15)]:
+    for shape in [(2, 3, 5), (4,), (3, 6), (2, 0)]:
+        cnt = 1
+        for dim in shape:
+            cnt *= dim
+        cols = shape[-1]
+        vals = [rnd.randint(lo, hi) for _ in range(cnt)]
+        if cnt >= 2:
+            vals[0], vals[1] = lo, hi
+        name = "pack %s %r" % (dtype, shape)
+        if not run_ok(name, ["pack", "--dtype", dtype, write_npy("pk_in.npy", descr, shape, vals), tmp("pk_out.npy")]):
+            continue
+        d, pshape, pk, _ = read_npy(tmp("pk_out.npy"))
+        want = []
+        for r in range(cnt // cols if cols else 0):
+            row = [v & 0xF for v in vals[r * cols:(r + 1) * cols]] + [0]
+            want += [row[i] | (row[i + 1] << 4) for i in range(0, cols, 2)]
+        check(name + " [bytes]", d == "|u1" and pshape == shape[:-1] + ((cols + 1) // 2,) and pk == want,
+              "%r %r vs %r" % (pshape, pk, want))
+        if run_ok("un" + name, ["unpack", "--dtype", dtype, "--cols", cols, tmp("pk_out.npy"), tmp("pk_back.npy")]):
+            d, ushape, back, _ = read_npy(tmp("pk_back.npy"))
+            check("un" + name + " [round trip]", d == descr and ushape == shape and back == vals)
+# the padding nibble of an odd row is ignored; the high nibble of int4 sign-extends
+run_ok("unpack ignores padding", ["unpack", "--dtype", "int4", "--cols", "3",
+                                  write_npy("pk_pad.npy", "|u1", (1, 2), [0x8F, 0xF7]), tmp("pk_pb.npy")])
+check("unpack int4 sign extension, padding ignored", read_npy(tmp("pk_pb.npy"))[2] == [-1, -8, 7])
+expect_error("pack code out of range", ["pack", "--dtype", "int4", write_npy("pk_bad.npy", "|i1", (2,), [8, 0]),
+                                        tmp("pk_e.npy")], "outside", no_output=tmp("pk_e.npy"))
+expect_error("pack uint8 codes as int4", ["pack", "--dtype", "int4", write_npy("pk_u.npy", "|u1", (2,), [1, 0]),
+                                          tmp("pk_e.npy")], "needs int8")
+expect_error("pack int8 dtype", ["pack", "--dtype", "int8", write_npy("pk_i.npy", "|i1", (2,), [1, 0]), tmp("pk_e.npy")],
+             "int4 or uint4")
+expect_error("pack missing dtype", ["pack", write_npy("pk_i2.npy", "|i1", (2,), [1, 0]), tmp("pk_e.npy")], "--dtype")
+expect_error("pack 0-d", ["pack", "--dtype", "int4", write_npy("pk_0d.npy", "|i1", (), [1]), tmp("pk_e.npy")], "0-d")
+expect_error("unpack wrong width", ["unpack", "--dtype", "uint4", "--cols", "5",
+                                    write_npy("pk_w.npy", "|u1", (2, 2), [0] * 4), tmp("pk_e.npy")], "last dimension is 3")
+expect_error("unpack missing cols", ["unpack", "--dtype", "uint4", write_npy("pk_w2.npy", "|u1", (2,), [0, 0]),
+                                     tmp("pk_e.npy")], "--cols")
+expect_error("unpack int8 input", ["unpack", "--dtype", "int4", "--cols", "2", write_npy("pk_w3.npy", "|i1", (1,), [0]),
+                                   tmp("pk_e.npy")], "uint8")
+
 rc, out, err = run(["--help"])
 check("--help lists the beyond-int8 subcommands", rc == 0 and all(s in out for s in
-      ["metrics", "fake-quant", "group-quantize", "group-dequantize", "binarize", "pot", "equalize"]), out[-300:])
-for sub in ["metrics", "fake-quant", "group-quantize", "group-dequantize", "binarize", "pot", "equalize"]:
+      ["metrics", "fake-quant", "group-quantize", "group-dequantize", "binarize", "pot", "equalize", "pack", "unpack"]),
+      out[-300:])
+for sub in ["metrics", "fake-quant", "group-quantize", "group-dequantize", "binarize", "pot", "equalize", "pack", "unpack"]:
     rc, out, err = run([sub, "--help"])
     check("%s --help" % sub, rc == 0 and out.startswith("usage: qlin " + sub) and err == "", out[:80])
 
