@@ -10,8 +10,11 @@
 // 4. INT8: per-channel symmetric int8 weights, int32 biases, then integers only: u8 / s8 activations x s8
 //    weights -> int32 with zero-point correction -> requantize_rows (Q31 multipliers, ReLU as a clamp) ->
 //    next layer; argmax of the int8 logits.
-// One row per observer (accuracy, SQNR per layer, size, time); exit status 1 unless the best INT8 accuracy
-// is within 1 point of FP32, 2 if the data is missing. docs/demo.md explains each step.
+// 5. DFQ: per-tensor int8 weights without and with cross-layer equalization and bias correction (qlin/dfq.hpp),
+//    on the trained model and on a copy with batch-norm-like channel scales folded in.
+// One row per observer (accuracy, SQNR per layer, size, time), then the DFQ table; exit status 1 unless the best
+// INT8 accuracy is within 1 point of FP32 and equalization behaves as docs/demo.md section 9 says, 2 if the data
+// is missing. docs/demo.md explains each step.
 #include <qlin/gemm.hpp>
 #include <qlin/quant.hpp>
 
@@ -252,12 +255,18 @@ struct qlayer {                            // one quantized layer
 };
 
 // Quantizes `l` between input parameters xp and output parameters yp; `relu` becomes the clamp's lower end.
-qlin::result<qlayer> quantize_layer(const dense& l, qlin::quant_params xp, qlin::quant_params yp, bool relu) {
+// Weights per output channel, or with one scale for the whole tensor (every channel gets the tensor's range).
+qlin::result<qlayer> quantize_layer(const dense& l, qlin::quant_params xp, qlin::quant_params yp, bool relu,
+                                    bool per_tensor = false) {
   qlayer q;
   std::vector<float> lo(l.out), hi(l.out);
   for (size_t o = 0; o < l.out; ++o) {
     const auto mm = std::minmax_element(&l.w[o * l.in], &l.w[o * l.in] + l.in);
     lo[o] = *mm.first, hi[o] = *mm.second;
+  }
+  if (per_tensor) {
+    const auto mm = std::minmax_element(l.w.begin(), l.w.end());
+    lo.assign(l.out, *mm.first), hi.assign(l.out, *mm.second);
   }
   qlin::qparams_options wopt;  // int8 symmetric narrow: scale = max |w| / 127, codes -127..127
   wopt.scheme = qlin::qscheme::symmetric, wopt.range.narrow = true;
@@ -300,10 +309,12 @@ struct row {
 // code type: uint8_t (affine) or int8_t (symmetric).
 template <class T>
 qlin::result<row> evaluate(const mlp& net, const tensor_observers (&obs)[3], observer o, const dataset& test,
-                           const std::vector<float>& h_ref, const std::vector<float>& z_ref) {
+                           const std::vector<float>& h_ref, const std::vector<float>& z_ref,
+                           bool per_tensor_weights = false) {
   const auto px = obs[0].params(o, true), ph = obs[1].params(o, false), pz = obs[2].params(o, false);
   if (!px || !ph || !pz) return !px ? px.error() : !ph ? ph.error() : pz.error();
-  const auto l1 = quantize_layer(net.l1, *px, *ph, true), l2 = quantize_layer(net.l2, *ph, *pz, false);
+  const auto l1 = quantize_layer(net.l1, *px, *ph, true, per_tensor_weights),
+             l2 = quantize_layer(net.l2, *ph, *pz, false, per_tensor_weights);
   if (!l1 || !l2) return !l1 ? l1.error() : l2.error();
   const size_t m = test.size();
   std::vector<T> xq(m * kPixels), hq(m * kHidden), zq(m * kClasses);
@@ -326,6 +337,93 @@ qlin::result<row> evaluate(const mlp& net, const tensor_observers (&obs)[3], obs
   e[2].add_dequantized(z_ref.data(), zq.data(), zq.size(), *pz);
   for (int i = 0; i < 3; ++i) r.sqnr[i] = e[i].sqnr_db();
   return r;
+}
+
+// ----- 5. Data-free quantization ----------------------------------------------------------------------------
+
+// 8 batches of 32 training images through the FP32 model; x, h and z to every observer. With `mean_x` and `mean_h`
+// not null, also each layer's mean input over those 256 images, E[x] and E[h], for bias correction.
+void calibrate(const mlp& net, const dataset& train, tensor_observers (&obs)[3], std::vector<float>* mean_x = nullptr,
+               std::vector<float>* mean_h = nullptr) {
+  std::vector<float> h, z;
+  std::vector<double> sx(kPixels), sh(kHidden);
+  for (size_t b = 0; b < 8; ++b) {
+    const float* xb = &train.x[b * 32 * kPixels];
+    net.run(xb, 32, h, z);
+    obs[0].observe(xb, 32 * kPixels), obs[1].observe(h.data(), h.size()), obs[2].observe(z.data(), z.size());
+    for (size_t i = 0; i < 32 * kPixels; ++i) sx[i % kPixels] += double{xb[i]};
+    for (size_t i = 0; i < h.size(); ++i) sh[i % kHidden] += double{h[i]};
+  }
+  if (mean_x != nullptr && mean_h != nullptr) {
+    mean_x->clear(), mean_h->clear();
+    for (double v : sx) mean_x->push_back(static_cast<float>(v / 256.0));
+    for (double v : sh) mean_h->push_back(static_cast<float>(v / 256.0));
+  }
+}
+
+// dequantize(quantize(w)) with quantize_layer's weight parameters (int8 symmetric narrow, max |w| / 127 per output
+// channel or per tensor): the weights the integer model computes with, as floats.
+qlin::result<std::vector<float>> weight_roundtrip(const dense& l, bool per_tensor) {
+  std::vector<float> r(l.w.size());
+  std::vector<std::int8_t> q(l.w.size());
+  qlin::qparams_options opt;
+  opt.scheme = qlin::qscheme::symmetric, opt.range.narrow = true;
+  const size_t rows = per_tensor ? 1 : l.out, cols = l.w.size() / rows;
+  for (size_t i = 0; i < rows; ++i) {
+    const auto mm = std::minmax_element(&l.w[i * cols], &l.w[i * cols] + cols);
+    const auto p = qlin::choose_qparams(*mm.first, *mm.second, opt);
+    if (!p) return p.error();
+    qlin::quantize(&l.w[i * cols], cols, &q[i * cols], *p), qlin::dequantize(&q[i * cols], cols, &r[i * cols], *p);
+  }
+  return r;
+}
+
+struct dfq_row {
+  double fp32_acc = 0, w_sqnr[2] = {0, 0}, spread = 0;
+  row r;
+};
+
+// One row of the DFQ table: the model `base`, optionally equalized (qlin::equalize_cross_layer of l1, ReLU, l2),
+// recalibrated (minmax, uint8 affine activations), its weights int8 per tensor or per channel, optionally with
+// bias correction (qlin::correct_bias with E[x], E[h] of the calibration images), run in integers.
+qlin::result<dfq_row> evaluate_dfq(const mlp& base, bool cle, bool per_tensor, bool bias_correction,
+                                   const dataset& train, const dataset& test) {
+  mlp m = base;
+  if (cle) {
+    const qlin::status st =
+        qlin::equalize_cross_layer(m.l1.w.data(), m.l1.b.data(), kHidden, kPixels, m.l2.w.data(), kClasses);
+    if (!st) return st.error();
+  }
+  dfq_row out;
+  std::vector<float> h_ref, z_ref;  // the FP32 model that is quantized (h changes with CLE, z does not)
+  m.run(test.x.data(), test.size(), h_ref, z_ref);
+  out.fp32_acc = accuracy(z_ref, test);
+  std::vector<float> r1(kHidden);
+  const qlin::status ranges = qlin::row_abs_max(m.l1.w.data(), kHidden, kPixels, r1.data());
+  if (!ranges) return ranges.error();
+  out.spread = double{*std::max_element(r1.begin(), r1.end()) / *std::min_element(r1.begin(), r1.end())};
+  const auto w1 = weight_roundtrip(m.l1, per_tensor), w2 = weight_roundtrip(m.l2, per_tensor);
+  if (!w1 || !w2) return !w1 ? w1.error() : w2.error();
+  out.w_sqnr[0] = qlin::sqnr_db(m.l1.w.data(), w1->data(), w1->size());
+  out.w_sqnr[1] = qlin::sqnr_db(m.l2.w.data(), w2->data(), w2->size());
+  tensor_observers obs[3];
+  std::vector<float> mean_x, mean_h;
+  calibrate(m, train, obs, &mean_x, &mean_h);
+  mlp q = m;
+  if (bias_correction) {  // b <- b - (W_q - W) E[input]; then calibrate the corrected model
+    qlin::correct_bias(m.l1.w.data(), w1->data(), kHidden, kPixels, mean_x.data(), q.l1.b.data());
+    qlin::correct_bias(m.l2.w.data(), w2->data(), kClasses, kHidden, mean_h.data(), q.l2.b.data());
+    tensor_observers recalibrated[3];
+    calibrate(q, train, recalibrated);
+    const auto r = evaluate<std::uint8_t>(q, recalibrated, observer::minmax, test, h_ref, z_ref, per_tensor);
+    if (!r) return r.error();
+    out.r = *r;
+    return out;
+  }
+  const auto r = evaluate<std::uint8_t>(q, obs, observer::minmax, test, h_ref, z_ref, per_tensor);
+  if (!r) return r.error();
+  out.r = *r;
+  return out;
 }
 
 }  // namespace
@@ -365,12 +463,7 @@ int main(int argc, char** argv) {
 
   // Calibration: 8 batches of 32 training images through the FP32 model; x, h and z to every observer.
   tensor_observers obs[3];
-  std::vector<float> h, z;
-  for (size_t b = 0; b < 8; ++b) {
-    const float* xb = &train_set.x[b * 32 * kPixels];
-    net.run(xb, 32, h, z);
-    obs[0].observe(xb, 32 * kPixels), obs[1].observe(h.data(), h.size()), obs[2].observe(z.data(), z.size());
-  }
+  calibrate(net, train_set, obs);
 
   // Size: FP32 weights + biases vs int8 weights + int32 biases + a Q31 multiplier and shift (2 x int32) per channel.
   const size_t weights = net.l1.w.size() + net.l2.w.size(), channels = kHidden + kClasses;
@@ -392,8 +485,56 @@ int main(int argc, char** argv) {
                 fp32_acc, r->acc, r->sqnr[0], r->sqnr[1], r->sqnr[2], fp32_bytes, int8_bytes, fp32_ms, r->ms);
   }
   const bool ok = best >= fp32_acc - 1.0;
-  std::printf("\nbest INT8 accuracy %.2f%%, FP32 %.2f%%: %s; %.2f s in all\n", best, fp32_acc,
-              ok ? "within 1 point" : "FAIL: more than 1 point lower",
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count());
-  return ok ? 0 : 1;
+  std::printf("\nbest INT8 accuracy %.2f%%, FP32 %.2f%%: %s\n", best, fp32_acc,
+              ok ? "within 1 point" : "FAIL: more than 1 point lower");
+
+  // Data-free quantization: one int8 scale per weight tensor instead of one per channel, without and with
+  // cross-layer equalization (CLE) and bias correction; on the trained model, and on a copy whose hidden channels
+  // were rescaled as folding a batch norm (gamma_c / sigma_c) does: W1[c, :], b1[c] times f_c = 2^((7c mod 9) - 4),
+  // W2[:, c] / f_c. Powers of two: the same FP32 function, bit for bit, but channel ranges 2^8 apart.
+  mlp folded = net;
+  for (size_t c = 0; c < kHidden; ++c) {
+    const float f = std::ldexp(1.0f, static_cast<int>((7 * c) % 9) - 4);
+    folded.l1.b[c] *= f;
+    for (size_t k = 0; k < kPixels; ++k) folded.l1.w[c * kPixels + k] *= f;
+    for (size_t o = 0; o < kClasses; ++o) folded.l2.w[o * kHidden + c] /= f;
+  }
+  std::printf("\n%-33s %7s %7s  %-23s  %-17s  %s\n", "DFQ: int8 weights (minmax acts)", "FP32 %", "INT8 %",
+              "SQNR dB: x / h / z", "W SQNR: W1 / W2", "W1 ranges max/min");
+  struct {
+    const char* name;
+    bool folded, cle, per_tensor, bias_correction;
+  } const variants[] = {
+      {"trained, per-channel", false, false, false, false}, {"trained, per-tensor", false, false, true, false},
+      {"trained + CLE, per-tensor", false, true, true, false}, {"trained + CLE + bias corr.", false, true, true, true},
+      {"BN-folded, per-channel", true, false, false, false},  {"BN-folded, per-tensor", true, false, true, false},
+      {"BN-folded + CLE, per-tensor", true, true, true, false}, {"BN-folded + CLE + bias corr.", true, true, true, true}};
+  double acc[8] = {};
+  bool dfq_ok = true;
+  for (int i = 0; i < 8; ++i) {
+    const auto& v = variants[i];
+    const auto d = evaluate_dfq(v.folded ? folded : net, v.cle, v.per_tensor, v.bias_correction, train_set, test);
+    if (!d) {
+      std::printf("%-33s FAIL: %s\n", v.name, d.error().message);
+      dfq_ok = false;
+      continue;
+    }
+    acc[i] = d->r.acc;
+    std::printf("%-33s %7.2f %7.2f  %5.1f / %5.1f / %5.1f    %5.1f / %5.1f     %8.1f\n", v.name, d->fp32_acc, d->r.acc,
+                d->r.sqnr[0], d->r.sqnr[1], d->r.sqnr[2], d->w_sqnr[0], d->w_sqnr[1], d->spread);
+  }
+  // What the test checks: with one scale per weight tensor, equalizing never costs accuracy, and on the BN-folded
+  // model it brings INT8 back to within 1 point of FP32 (where per-tensor, and even per-channel, weights are not).
+  for (int base : {0, 4}) {
+    if (dfq_ok && acc[base + 2] < acc[base + 1]) {
+      std::printf("FAIL: %s loses accuracy to %s\n", variants[base + 2].name, variants[base + 1].name);
+      dfq_ok = false;
+    }
+  }
+  if (dfq_ok && acc[6] < fp32_acc - 1.0) {
+    std::printf("FAIL: %s is more than 1 point below FP32\n", variants[6].name);
+    dfq_ok = false;
+  }
+  std::printf("\n%.2f s in all\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count());
+  return ok && dfq_ok ? 0 : 1;
 }

@@ -16,6 +16,9 @@
 // Results go to stdout as one JSON object; every error is exit status 2 and one line on stderr
 // beginning with "qlin: ". The tool uses no exceptions for control flow and builds with
 // -fno-exceptions (only a failed allocation can throw; main() turns it into an error line).
+// Beyond int8 (usage_beyond, docs/cli.md): metrics, fake-quant, group-quantize, group-dequantize,
+// binarize, pot, equalize, pack and unpack, in the section of that name below.
+#include <algorithm>
 #include <cerrno>
 #include <cfloat>
 #include <cmath>
@@ -27,14 +30,21 @@
 #include <limits>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include <qlin/binary.hpp>
 #include <qlin/config.hpp>
+#include <qlin/dfq.hpp>
 #include <qlin/dtype.hpp>
+#include <qlin/fake_quant.hpp>
 #include <qlin/fixed_point.hpp>
+#include <qlin/int4.hpp>
+#include <qlin/metrics.hpp>
 #include <qlin/observers.hpp>
 #include <qlin/params.hpp>
+#include <qlin/power_of_two.hpp>
 #include <qlin/quantize.hpp>
 #include <qlin/requantize.hpp>
 #include <qlin/result.hpp>
@@ -1100,11 +1110,723 @@ int cmd_calibrate(int argc, char** argv) {
   return print_calibration(cmd, out);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Beyond int8 (docs/beyond.md): metrics, fake-quant, per-group 4-bit, binary / ternary, power of two and
+// logarithmic, cross-layer equalization. Same conventions: JSON on stdout, exit 2 and one stderr line on error.
+
+const char* const usage_beyond =
+    "\n"
+    "Beyond int8 (docs/beyond.md):\n"
+    "  metrics           error metrics of TEST.npy against REF.npy (MSE, SQNR, cosine, max error)\n"
+    "  fake-quant        quantize + dequantize in float (PyTorch 1.13), optionally the STE mask\n"
+    "  group-quantize    per-group 4-bit weights: parameters per group + codes (packed or not)\n"
+    "  group-dequantize  per-group 4-bit codes -> float32\n"
+    "  binarize          XNOR-Net binary (sign + mean |w| per channel) or TWN ternary weights\n"
+    "  pot               dynamic fixed point (power-of-two scale 2^-FL) or logarithmic codes\n"
+    "  equalize          DFQ cross-layer equalization of two consecutive layers\n"
+    "  pack / unpack     4-bit codes one per byte <-> two per byte (low nibble first)\n"
+    "\n"
+    "  qlin metrics          REF.npy TEST.npy\n"
+    "  qlin fake-quant       (--scale S --zero-point Z | --axis K --scales F.npy --zero-points F.npy)\n"
+    "                        [--mask MASK.npy] [--fp-contract off|fma] [range options] IN.npy OUT.npy\n"
+    "  qlin group-quantize   --group-size G [--packed] [range options] W.npy CODES.npy\n"
+    "  qlin group-dequantize --group-size G --scales F.npy --zero-points F.npy [--packed --cols N]\n"
+    "                        [range options] CODES.npy OUT.npy\n"
+    "  qlin binarize         [--ternary] [--packed] W.npy CODES.npy\n"
+    "  qlin pot              [--bits B] [--fractional-length FL] IN.npy [OUT.npy]\n"
+    "  qlin pot --log        [--levels N] IN.npy [OUT.npy]\n"
+    "  qlin equalize         W1.npy B1.npy W2.npy W1_OUT.npy B1_OUT.npy W2_OUT.npy\n"
+    "  qlin pack             --dtype int4|uint4 CODES.npy PACKED.npy\n"
+    "  qlin unpack           --dtype int4|uint4 --cols C PACKED.npy CODES.npy\n";
+
+const char* const usage_metrics =
+    "usage: qlin metrics REF.npy TEST.npy\n"
+    "\n"
+    "Compares the float32 array TEST.npy with the reference REF.npy (same shape), element by element, with\n"
+    "qlin::compare (qlin/metrics.hpp; sums in double), and prints\n"
+    "  {\"count\": N, \"mse\": M, \"sqnr_db\": S, \"cosine\": C, \"max_abs_error\": E}\n"
+    "mse = sum (t - r)^2 / N, sqnr_db = 10 log10(sum r^2 / sum (t - r)^2),\n"
+    "cosine = sum r t / sqrt(sum r^2 sum t^2), max_abs_error = max |t - r|.\n"
+    "sqnr_db is null when it is infinite: +inf when the arrays are equal (mse 0), -inf when REF is all\n"
+    "zero and TEST is not. N = 0 gives mse 0, sqnr null, cosine 1, max 0. NaN or +-Inf elements are refused.\n";
+
+const char* const usage_fake_quant =
+    "usage: qlin fake-quant (--scale S --zero-point Z | --axis K --scales F.npy --zero-points F.npy)\n"
+    "                       [--mask MASK.npy] [--fp-contract off|fma] [range options] IN.npy OUT.npy\n"
+    "\n"
+    "y = dequantize(quantize(x)) in float, bit for bit as torch 1.13's fake_quantize_per_tensor_affine /\n"
+    "fake_quantize_per_channel_affine (qlin/fake_quant.hpp): qf = f32(z) + rne(f32(x * f32(1/s))),\n"
+    "y = f32((clamp(qf, qmin, qmax) - z) * s). The range options give [qmin, qmax] (--dtype uint8 for\n"
+    "torch's quint8 0..255, --quant-min / --quant-max for any range). --scheme affine-float takes float\n"
+    "zero points (torch's float zero_point: rounding after adding z); --fp-contract fma reproduces torch's\n"
+    "AVX2 / AVX-512 kernels there (fused x * inv + z), off (default) its default kernels.\n"
+    "--mask MASK.npy writes the straight-through estimator's mask as uint8 0 / 1 (1 where the unrounded\n"
+    "code lies in [qmin, qmax]; dx = dy * mask). NaN gives the code of 0.0 and mask 0; +-Inf saturate, mask 0.\n"
+    "Only --compat pytorch. Nothing is printed on success.\n"
+    "\n";
+
+const char* const usage_group_quantize =
+    "usage: qlin group-quantize --group-size G [--packed] [range options] W.npy CODES.npy\n"
+    "\n"
+    "Per-group 4-bit quantization (qlin/int4.hpp; GPTQ / AWQ / GGML-style groups): W.npy (float32, at least\n"
+    "1-D) is viewed as [rows][cols] with cols its last dimension; each row is cut into groups of G consecutive\n"
+    "elements (the last group is shorter when cols % G != 0), and each group gets its own scale and zero\n"
+    "point from choose_qparams on its finite min / max with the range options (--dtype int4 (default here)\n"
+    "or uint4, --scheme affine|symmetric, --narrow, --compat). Prints\n"
+    "  {\"rows\": R, \"cols\": C, \"groups_per_row\": N, \"scale\": [...], \"zero_point\": [...]}\n"
+    "(R * N entries, row-major: group g of row r at r * N + g) and writes the codes: W's shape, one per\n"
+    "byte ('|i1' int4 / '|u1' uint4); with --packed, two per byte, low nibble first, each row on its own\n"
+    "(C + 1) / 2 bytes: a '|u1' array [R][(C + 1) / 2] (odd C: the last high nibble of a row is 0).\n"
+    "\n";
+
+const char* const usage_group_dequantize =
+    "usage: qlin group-dequantize --group-size G --scales F.npy --zero-points F.npy [--packed --cols C]\n"
+    "                             [range options] CODES.npy OUT.npy\n"
+    "\n"
+    "The inverse of 'qlin group-quantize': r = f32(q - z[row, g]) * s[row, g] (qlin::dequantize_per_group).\n"
+    "--scales: float32, --zero-points: int32, R * N entries each (any shape, row-major). CODES.npy: unpacked\n"
+    "('|i1' int4 / '|u1' uint4, cols = its last dimension; OUT has its shape), or with --packed a '|u1'\n"
+    "array [R][(C + 1) / 2] and --cols C (OUT is [R][C]). Codes outside [qmin, qmax] are refused.\n"
+    "\n";
+
+const char* const usage_binarize =
+    "usage: qlin binarize [--ternary] [--packed] W.npy CODES.npy\n"
+    "\n"
+    "Per output channel (W's first axis; the rest of each channel flattened, k elements; a 0-d or 1-D W is\n"
+    "one channel):\n"
+    "  binary (XNOR-Net, qlin::binarize):   b = +1 where w >= 0 else -1, alpha = mean |w|;  w ~ alpha * b\n"
+    "  --ternary (TWN, qlin::ternarize):    delta = 0.7 mean |w|, t = +1 / 0 / -1 (w > delta, |w| <= delta,\n"
+    "                                       w < -delta), alpha = mean |w| over |w| > delta;  w ~ alpha * t\n"
+    "Prints {\"alpha\": [...]} (with --ternary also \"delta\": [...]), one entry per channel, and writes the\n"
+    "codes as '|i1' with W's shape, or with --packed as bits: '|u1' [channels][8 * ceil(k / 64)], the\n"
+    "little-endian bytes of 64-bit words (element i: bit i % 64 of word i / 64, 1 = +1; view with\n"
+    "np.load(..).view('<u8')); ternary --packed: [2][channels][8 * ceil(k / 64)], the +1 plane then\n"
+    "the -1 plane. NaN or +-Inf weights are refused.\n";
+
+const char* const usage_pot =
+    "usage: qlin pot [--bits B] [--fractional-length FL] IN.npy [OUT.npy]\n"
+    "       qlin pot --log [--levels N] IN.npy [OUT.npy]\n"
+    "\n"
+    "Dynamic fixed point (Ristretto; qlin/power_of_two.hpp): a B-bit signed code q (B in [2, 32], default\n"
+    "8) stands for q * 2^-FL. Without --fractional-length, FL = B - 1 - ceil(log2(max |x|)) over the finite\n"
+    "elements of IN.npy (float32). Prints {\"bits\": B, \"fractional_length\": FL, \"step\": 2^-FL,\n"
+    "\"max_abs\": M}; OUT.npy gets q = clamp(round_half_even(x * 2^FL), -2^(B-1), 2^(B-1) - 1) as '|i1'\n"
+    "(B <= 8), '<i2' (B <= 16) or '<i4'. FL given: in [-256, 256].\n"
+    "--log (LogQuant, qlin::log_quantize): codes sign * 2^e with e in [emin, emax], emax =\n"
+    "ceil(log2(max |x|)), emin = emax - N + 1 (--levels N in [1, 127], default 15 = 4-bit magnitude), or 0;\n"
+    "rounding to the nearest power of two in the linear domain. Prints {\"emin\": E0, \"emax\": E1}; OUT.npy\n"
+    "gets the '|u1' codes (bit 7 = sign, bits 0..6 = m: 0 is the value 0, m >= 1 is 2^(emin + m - 1)).\n"
+    "An input whose max |x| is 0 or that has no finite element is refused.\n";
+
+const char* const usage_equalize =
+    "usage: qlin equalize W1.npy B1.npy W2.npy W1_OUT.npy B1_OUT.npy W2_OUT.npy\n"
+    "\n"
+    "Cross-layer equalization (Nagel et al. 2019, DFQ; qlin::equalize_cross_layer) of y = W2 act(W1 x + b1)\n"
+    "for a positively homogeneous act (identity, ReLU, PReLU): W1 [C][in], B1 [C], W2 [out][C], float32.\n"
+    "Channel c: s_c = sqrt(r1_c / r2_c) with r1_c = max |W1[c, :]|, r2_c = max |W2[:, c]| (1 for a dead\n"
+    "channel); W1[c, :] /= s_c, b1[c] /= s_c, W2[:, c] *= s_c. Writes the three arrays and prints\n"
+    "{\"scales\": [s_0, ...]}. NaN or +-Inf weights or biases are refused.\n";
+
+std::string json_floats(const std::vector<float>& v) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i == 0 ? "" : ", ") + json_float(static_cast<double>(v[i]));
+  return s + "]";
+}
+
+std::string json_ints(const std::vector<std::int32_t>& v) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i == 0 ? "" : ", ") + std::to_string(v[i]);
+  return s + "]";
+}
+
+// Reads a float32 array; with `finite`, NaN and +-Inf are refused.
+bool read_floats(const char* cmd, const char* path, npy::array& a, std::vector<float>& x, bool finite) {
+  const npy::status st = npy::read_file(path, a);
+  if (!st) return report(cmd, st.message), false;
+  if (a.type != npy::dtype::f4) {
+    return report(cmd, quoted(path) + " holds " + npy::type_name(a.type) + ", expected float32"), false;
+  }
+  x = npy::values<float>(a);
+  if (finite) {
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (!std::isfinite(x[i])) return report(cmd, quoted(path) + ": element " + std::to_string(i) + " is NaN or infinite"), false;
+    }
+  }
+  return true;
+}
+
+bool require_n_files(const char* cmd, const parsed_args& a, std::size_t lo, std::size_t hi, const char* what) {
+  if (a.positional.size() >= lo && a.positional.size() <= hi) return true;
+  report(cmd, std::string("expected ") + what + ", got " + std::to_string(a.positional.size()) + " file argument(s)");
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// qlin metrics
+
+int cmd_metrics(int argc, char** argv) {
+  const char* cmd = "metrics";
+  parsed_args a;
+  const parse_outcome po = parse_args(cmd, argc, argv, {}, usage_metrics, false, a);
+  if (po != parse_outcome::ok) return po == parse_outcome::help ? exit_ok : exit_error;
+  if (!require_n_files(cmd, a, 2, 2, "REF.npy and TEST.npy")) return exit_error;
+  npy::array ra, ta;
+  std::vector<float> r, t;
+  if (!read_floats(cmd, a.positional[0].c_str(), ra, r, true) || !read_floats(cmd, a.positional[1].c_str(), ta, t, true)) {
+    return exit_error;
+  }
+  if (ra.shape != ta.shape) return report(cmd, "REF.npy and TEST.npy have different shapes");
+  const qlin::error_stats e = qlin::compare(r.data(), t.data(), r.size());
+  const double sqnr = e.sqnr_db();
+  std::printf("{\"count\": %llu, \"mse\": %s, \"sqnr_db\": %s, \"cosine\": %s, \"max_abs_error\": %s}\n",
+              static_cast<unsigned long long>(e.count), json_float(e.mse()).c_str(),
+              std::isfinite(sqnr) ? json_float(sqnr).c_str() : "null", json_float(e.cosine()).c_str(),
+              json_float(e.max_abs_error()).c_str());
+  return exit_ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// qlin fake-quant
+
+int cmd_fake_quant(int argc, char** argv) {
+  const char* cmd = "fake-quant";
+  parsed_args a;
+  std::vector<option_spec> specs = tensor_specs();
+  specs.push_back({"--mask", true});
+  specs.push_back({"--fp-contract", true});
+  const parse_outcome po = parse_args(cmd, argc, argv, specs, usage_fake_quant, true, a);
+  if (po != parse_outcome::ok) return po == parse_outcome::help ? exit_ok : exit_error;
+  if (!require_files(cmd, a, 2)) return exit_error;
+  range_config rc;
+  qlin::qrange qr;
+  tensor_params tp;
+  if (!read_range(cmd, a, rc) || !make_range(cmd, rc, qr)) return exit_error;
+  if (rc.preset != qlin::compat::pytorch) return report(cmd, "fake quantization is PyTorch's; it needs --compat pytorch");
+  qlin::fp_contract fc = qlin::fp_contract::off;
+  if (const char* v = a.get("--fp-contract")) {
+    if (std::strcmp(v, "fma") == 0) {
+      fc = qlin::fp_contract::fma;
+    } else if (std::strcmp(v, "off") != 0) {
+      return report(cmd, "--fp-contract: " + quoted(v) + " is not off or fma");
+    }
+    if (rc.scheme != scheme_kind::affine_float) return report(cmd, "--fp-contract applies to --scheme affine-float only");
+  }
+  if (!read_tensor_params(cmd, a, rc, qr, tp)) return exit_error;
+  const char* in_path = a.positional[0].c_str();
+  npy::array in;
+  std::vector<float> x;
+  if (!read_floats(cmd, in_path, in, x, false)) return exit_error;
+  layout l;
+  if (!make_layout(cmd, tp, in, in_path, l)) return exit_error;
+  std::vector<float> y(x.size());
+  std::vector<std::uint8_t> mask(x.size());
+  if (!x.empty()) {
+    if (rc.scheme == scheme_kind::affine_float) {
+      const qlin::per_channel_float_params p{tp.scales, tp.float_zero_points, qr.qmin, qr.qmax};
+      qlin::fake_quantize_per_channel(x.data(), l.outer, l.channels, l.inner, y.data(), p, mask.data(), fc);
+    } else if (tp.per_channel) {
+      const qlin::per_channel_params p{tp.scales, tp.zero_points, qr.qmin, qr.qmax};
+      qlin::fake_quantize_per_channel(x.data(), l.outer, l.channels, l.inner, y.data(), p, mask.data());
+    } else {
+      const qlin::quant_params p{tp.scales[0], tp.zero_points[0], qr.qmin, qr.qmax};
+      qlin::fake_quantize(x.data(), x.size(), y.data(), p, mask.data());
+    }
+  }
+  const int rc_out = write_output(cmd, a.positional[1].c_str(), npy::make_array(in.shape, y.data(), y.size()));
+  if (rc_out != exit_ok || !a.has("--mask")) return rc_out;
+  const int rc_mask = write_output(cmd, a.get("--mask"), npy::make_array(in.shape, mask.data(), mask.size()));
+  if (rc_mask != exit_ok) std::remove(a.positional[1].c_str());  // all outputs or none
+  return rc_mask;
+}
+
+// ---------------------------------------------------------------------------------------------
+// qlin group-quantize / group-dequantize
+
+// The product of all dimensions but the last (the rows of the [rows][cols] view; 3 for a [3][0] array).
+std::size_t leading_rows(const std::vector<std::size_t>& shape) {
+  std::size_t rows = 1;
+  for (std::size_t i = 0; i + 1 < shape.size(); ++i) rows *= shape[i];
+  return rows;
+}
+
+bool read_group_size(const char* cmd, const parsed_args& a, std::size_t& out) {
+  if (!require(cmd, a, "--group-size")) return false;
+  std::int32_t g = 0;
+  if (!opt_int32(cmd, a, "--group-size", g)) return false;
+  if (g < 1) return report(cmd, "--group-size must be at least 1"), false;
+  out = static_cast<std::size_t>(g);
+  return true;
+}
+
+// The 4-bit range options: --dtype int4 (default) or uint4; affine or symmetric.
+bool read_range4(const char* cmd, const parsed_args& a, range_config& rc, qlin::qrange& qr) {
+  if (!a.has("--dtype")) rc.type = qlin::dtype::int4;
+  if (!read_range(cmd, a, rc)) return false;
+  if (qlin::bit_width(rc.type) != 4) return report(cmd, "--dtype must be int4 or uint4"), false;
+  if (rc.scheme == scheme_kind::affine_float) return report(cmd, "--scheme affine-float is not available per group"), false;
+  return make_range(cmd, rc, qr);
+}
+
+int cmd_group_quantize(int argc, char** argv) {
+  const char* cmd = "group-quantize";
+  parsed_args a;
+  const parse_outcome po =
+      parse_args(cmd, argc, argv, with_range({{"--group-size", true}, {"--packed", false}}), usage_group_quantize, true, a);
+  if (po != parse_outcome::ok) return po == parse_outcome::help ? exit_ok : exit_error;
+  if (!require_files(cmd, a, 2)) return exit_error;
+  std::size_t group = 0;
+  range_config rc;
+  qlin::qrange qr;
+  if (!read_group_size(cmd, a, group) || !read_range4(cmd, a, rc, qr)) return exit_error;
+  const char* in_path = a.positional[0].c_str();
+  npy::array in;
+  std::vector<float> w;
+  if (!read_floats(cmd, in_path, in, w, false)) return exit_error;
+  if (in.shape.empty()) return report(cmd, quoted(in_path) + " is 0-d; per-group quantization needs at least one axis");
+  const std::size_t cols = in.shape.back(), rows = leading_rows(in.shape);
+  qlin::qparams_options o;
+  o.type = rc.type;
+  o.range = rc.range;
+  o.preset = rc.preset;
+  o.scheme = rc.scheme == scheme_kind::symmetric ? qlin::qscheme::symmetric : qlin::qscheme::affine;
+  const qlin::result<qlin::group_quant_params> p = qlin::choose_qparams_per_group(w.data(), rows, cols, group, o);
+  if (!p) return report(cmd, p.error().message);
+  const qlin::quantize_method method = qlin::quantize_method::of(rc.preset);
+  for (std::size_t i = 0; i < p->scales.size(); ++i) {
+    if (!std::isfinite(p->scales[i]) || !(p->scales[i] > 0.0f) || (!method.divide && !std::isfinite(1.0f / p->scales[i]))) {
+      return report(cmd, "group " + std::to_string(i) + ": the computed scale is not usable (not finite, 0, or 1 / scale overflows)");
+    }
+  }
+  std::vector<std::uint8_t> packed(rows * qlin::packed_bytes(cols));
+  if (!packed.empty()) qlin::quantize_per_group(w.data(), packed.data(), *p, method);
+  int st = exit_ok;
+  if (a.has("--packed")) {
+    st = write_output(cmd, a.positional[1].c_str(),
+                      npy::make_array(std::vector<std::size_t>{rows, qlin::packed_bytes(cols)}, packed.data(), packed.size()));
+  } else {
+    st = with_storage(rc.type, [&](auto tag) {
+      using T = decltype(tag);
+      std::vector<T> q(w.size());
+      for (std::size_t r = 0; r < rows; ++r) {
+        const std::uint8_t* row = packed.data() + r * qlin::packed_bytes(cols);
+        if constexpr (std::is_same<T, std::int8_t>::value) {
+          qlin::unpack_int4(row, cols, q.data() + r * cols);
+        } else if constexpr (std::is_same<T, std::uint8_t>::value) {
+          qlin::unpack_uint4(row, cols, q.data() + r * cols);
+        }
+      }
+      return write_output(cmd, a.positional[1].c_str(), npy::make_array(in.shape, q.data(), q.size()));
+    });
+  }
+  if (st != exit_ok) return st;
+  std::printf("{\"rows\": %zu, \"cols\": %zu, \"groups_per_row\": %zu, \"scale\": %s, \"zero_point\": %s}\n", rows, cols,
+              p->groups_per_row(), json_floats(p->scales).c_str(), json_ints(p->zero_points).c_str());
+  return exit_ok;
+}
+
+int cmd_group_dequantize(int argc, char** argv) {
+  const char* cmd = "group-dequantize";
+  parsed_args a;
+  const parse_outcome po = parse_args(
+      cmd, argc, argv,
+      with_range({{"--group-size", true}, {"--scales", true}, {"--zero-points", true}, {"--packed", false}, {"--cols", true}}),
+      usage_group_dequantize, true, a);
+  if (po != parse_outcome::ok) return po == parse_outcome::help ? exit_ok : exit_error;
+  if (!require_files(cmd, a, 2)) return exit_error;
+  std::size_t group = 0;
+  range_config rc;
+  qlin::qrange qr;
+  if (!read_group_size(cmd, a, group) || !read_range4(cmd, a, rc, qr)) return exit_error;
+  if (!require(cmd, a, "--scales") || !require(cmd, a, "--zero-points")) return exit_error;
+  const bool packed_in = a.has("--packed");
+  if (packed_in != a.has("--cols")) return report(cmd, packed_in ? "--packed needs --cols" : "--cols applies to --packed only");
+  npy::array sa, za, in;
+  npy::status st = npy::read_file(a.get("--scales"), sa);
+  if (!st) return report(cmd, "--scales: " + st.message);
+  st = npy::read_file(a.get("--zero-points"), za);
+  if (!st) return report(cmd, "--zero-points: " + st.message);
+  if (sa.type != npy::dtype::f4) return report(cmd, "--scales: expected float32, got " + std::string(npy::type_name(sa.type)));
+  if (za.type != npy::dtype::i4) return report(cmd, "--zero-points: expected int32, got " + std::string(npy::type_name(za.type)));
+  const char* in_path = a.positional[0].c_str();
+  st = npy::read_file(in_path, in);
+  if (!st) return report(cmd, st.message);
+  std::size_t rows = 0, cols = 0;
+  std::vector<std::size_t> out_shape;
+  std::vector<std::uint8_t> packed;
+  if (packed_in) {
+    std::int32_t c = 0;
+    if (!opt_int32(cmd, a, "--cols", c)) return exit_error;
+    if (c < 0) return report(cmd, "--cols must be >= 0");
+    cols = static_cast<std::size_t>(c);
+    if (in.type != npy::dtype::u1 || in.shape.size() != 2 || in.shape[1] != qlin::packed_bytes(cols)) {
+      return report(cmd, quoted(in_path) + " must be a uint8 array [rows][" + std::to_string(qlin::packed_bytes(cols)) +
+                             "] (packed rows of " + std::to_string(cols) + " 4-bit codes)");
+    }
+    rows = in.shape[0];
+    out_shape = {rows, cols};
+    packed = npy::values<std::uint8_t>(in);
+  } else {
+    const npy::dtype want = storage_dtype(rc.type);
+    if (in.type != want) {
+      return report(cmd, quoted(in_path) + " holds " + npy::type_name(in.type) + " but --dtype " + qlin::to_string(rc.type) +
+                             " needs " + npy::type_name(want));
+    }
+    if (in.shape.empty()) return report(cmd, quoted(in_path) + " is 0-d; per-group codes need at least one axis");
+    cols = in.shape.back();
+    rows = leading_rows(in.shape);
+    out_shape = in.shape;
+    packed.assign(rows * qlin::packed_bytes(cols), 0);
+    const int bad = with_storage(rc.type, [&](auto tag) {
+      using T = decltype(tag);
+      const std::vector<T> q = npy::values<T>(in);
+      for (std::size_t i = 0; i < q.size(); ++i) {
+        if (q[i] < qr.qmin || q[i] > qr.qmax) {
+          return report(cmd, quoted(in_path) + ": element " + std::to_string(i) + " is " + std::to_string(q[i]) +
+                                 ", outside [" + std::to_string(qr.qmin) + ", " + std::to_string(qr.qmax) + "]");
+        }
+      }
+      for (std::size_t r = 0; r < rows; ++r) {
+        std::uint8_t* row = packed.data() + r * qlin::packed_bytes(cols);
+        if constexpr (std::is_same<T, std::int8_t>::value) {
+          qlin::pack_int4(q.data() + r * cols, cols, row);
+        } else if constexpr (std::is_same<T, std::uint8_t>::value) {
+          qlin::pack_uint4(q.data() + r * cols, cols, row);
+        }
+      }
+      return exit_ok;
+    });
+    if (bad != exit_ok) return bad;
+  }
+  qlin::group_quant_params p;
+  p.rows = rows, p.cols = cols, p.group = group, p.type = rc.type, p.qmin = qr.qmin, p.qmax = qr.qmax;
+  const std::size_t n_params = rows * p.groups_per_row();
+  if (sa.count() != n_params || za.count() != n_params) {
+    return report(cmd, "expected " + std::to_string(n_params) + " scales and zero points (" + std::to_string(rows) +
+                           " rows x " + std::to_string(p.groups_per_row()) + " groups), got " + std::to_string(sa.count()) +
+                           " and " + std::to_string(za.count()));
+  }
+  p.scales = npy::values<float>(sa);
+  p.zero_points = npy::values<std::int32_t>(za);
+  for (std::size_t i = 0; i < n_params; ++i) {
+    const qlin::result<qlin::quant_params> q = qlin::make_quant_params(p.scales[i], p.zero_points[i], qr, rc.type);
+    if (!q) return report(cmd, "group " + std::to_string(i) + ": " + q.error().message);
+  }
+  if (packed_in) {
+    const bool sgn = rc.type == qlin::dtype::int4;
+    for (std::size_t r = 0; r < rows; ++r) {
+      for (std::size_t c = 0; c < cols; ++c) {
+        const std::uint32_t u = (packed[r * qlin::packed_bytes(cols) + c / 2] >> (4 * (c % 2))) & 0x0Fu;
+        const std::int32_t v = sgn ? static_cast<std::int32_t>(u ^ 8u) - 8 : static_cast<std::int32_t>(u);
+        if (v < qr.qmin || v > qr.qmax) {
+          return report(cmd, quoted(in_path) + ": row " + std::to_string(r) + ", element " + std::to_string(c) + " is " +
+                                 std::to_string(v) + ", outside [" + std::to_string(qr.qmin) + ", " + std::to_string(qr.qmax) + "]");
+        }
+      }
+    }
+  }
+  std::vector<float> out(rows * cols);
+  if (!out.empty()) qlin::dequantize_per_group(packed.data(), out.data(), p);
+  return write_output(cmd, a.positional[1].c_str(), npy::make_array(out_shape, out.data(), out.size()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// qlin binarize
+
+// The little-endian bytes of `n` 64-bit words.
+void append_words_le(const std::uint64_t* w, std::size_t n, std::vector<std::uint8_t>& out) {
+  for (std::size_t i = 0; i < n; ++i) {
+    for (int b = 0; b < 8; ++b) out.push_back(static_cast<std::uint8_t>((w[i] >> (8 * b)) & 0xFFu));
+  }
+}
+
+int cmd_binarize(int argc, char** argv) {
+  const char* cmd = "binarize";
+  parsed_args a;
+  const parse_outcome po = parse_args(cmd, argc, argv, {{"--ternary", false}, {"--packed", false}}, usage_binarize, false, a);
+  if (po != parse_outcome::ok) return po == parse_outcome::help ? exit_ok : exit_error;
+  if (!require_files(cmd, a, 2)) return exit_error;
+  const char* in_path = a.positional[0].c_str();
+  npy::array in;
+  std::vector<float> w;
+  if (!read_floats(cmd, in_path, in, w, true)) return exit_error;
+  const std::size_t channels = in.shape.size() < 2 ? 1 : in.shape[0];  // 0-d and 1-D: one channel
+  const std::size_t k = channels == 0 ? 0 : w.size() / channels;
+  const std::size_t wpr = qlin::words_per_row(k);
+  const bool ternary = a.has("--ternary");
+  std::vector<float> alpha(channels), delta(channels);
+  std::vector<std::int8_t> codes(w.size());
+  std::vector<std::uint8_t> bytes;
+  if (ternary) {
+    if (channels != 0) qlin::ternarize(w.data(), channels, k, codes.data(), alpha.data(), delta.data());
+    if (a.has("--packed")) {
+      std::vector<std::uint64_t> pos(channels * wpr), neg(channels * wpr);
+      for (std::size_t c = 0; c < channels; ++c) qlin::pack_ternary(codes.data() + c * k, k, pos.data() + c * wpr, neg.data() + c * wpr);
+      append_words_le(pos.data(), pos.size(), bytes);
+      append_words_le(neg.data(), neg.size(), bytes);
+    }
+  } else {
+    std::vector<std::uint64_t> bits(channels * wpr);
+    if (channels != 0) qlin::binarize(w.data(), channels, k, bits.data(), alpha.data());
+    for (std::size_t c = 0; c < channels; ++c) {
+      for (std::size_t i = 0; i < k; ++i) codes[c * k + i] = static_cast<std::int8_t>(qlin::packed_sign(bits.data() + c * wpr, i));
+    }
+    if (a.has("--packed")) append_words_le(bits.data(), bits.size(), bytes);
+  }
+  for (std::size_t c = 0; c < channels; ++c) {
+    if (!std::isfinite(alpha[c])) return report(cmd, "channel " + std::to_string(c) + ": alpha overflows float32");
+  }
+  int st = exit_ok;
+  if (a.has("--packed")) {
+    std::vector<std::size_t> shape{channels, 8 * wpr};
+    if (ternary) shape.insert(shape.begin(), 2);
+    st = write_output(cmd, a.positional[1].c_str(), npy::make_array(shape, bytes.data(), bytes.size()));
+  } else {
+    st = write_output(cmd, a.positional[1].c_str(), npy::make_array(in.shape, codes.data(), codes.size()));
+  }
+  if (st != exit_ok) return st;
+  if (ternary) {
+    std::printf("{\"alpha\": %s, \"delta\": %s}\n", json_floats(alpha).c_str(), json_floats(delta).c_str());
+  } else {
+    std::printf("{\"alpha\": %s}\n", json_floats(alpha).c_str());
+  }
+  return exit_ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// qlin pot
+
+int cmd_pot(int argc, char** argv) {
+  const char* cmd = "pot";
+  parsed_args a;
+  const parse_outcome po = parse_args(cmd, argc, argv,
+                                      {{"--bits", true}, {"--fractional-length", true}, {"--log", false}, {"--levels", true}},
+                                      usage_pot, false, a);
+  if (po != parse_outcome::ok) return po == parse_outcome::help ? exit_ok : exit_error;
+  if (!require_n_files(cmd, a, 1, 2, "IN.npy [OUT.npy]")) return exit_error;
+  const bool log = a.has("--log");
+  if (log && (a.has("--bits") || a.has("--fractional-length"))) {
+    return report(cmd, "--bits and --fractional-length do not apply to --log");
+  }
+  if (!log && a.has("--levels")) return report(cmd, "--levels applies to --log only");
+  const char* in_path = a.positional[0].c_str();
+  npy::array in;
+  std::vector<float> x;
+  if (!read_floats(cmd, in_path, in, x, false)) return exit_error;
+  float max_abs = 0.0f;
+  bool any = false;
+  for (float v : x) {
+    if (!std::isfinite(v)) continue;
+    any = true;
+    max_abs = std::max(max_abs, std::fabs(v));
+  }
+  const bool has_out = a.positional.size() == 2;
+  if (log) {
+    std::int32_t levels = 15;
+    if (a.has("--levels")) {
+      if (!opt_int32(cmd, a, "--levels", levels)) return exit_error;
+      if (levels < 1 || levels > 127) return report(cmd, "--levels must lie in [1, 127]");
+    }
+    if (!any) return report(cmd, quoted(in_path) + " has no finite element");
+    const qlin::result<qlin::log_params> p = qlin::choose_log_params(max_abs, static_cast<int>(levels));
+    if (!p) return report(cmd, p.error().message);
+    if (has_out) {
+      std::vector<std::uint8_t> codes(x.size());
+      if (!x.empty()) qlin::log_quantize(x.data(), x.size(), codes.data(), *p);
+      const int st = write_output(cmd, a.positional[1].c_str(), npy::make_array(in.shape, codes.data(), codes.size()));
+      if (st != exit_ok) return st;
+    }
+    std::printf("{\"emin\": %d, \"emax\": %d}\n", p->emin, p->emax);
+    return exit_ok;
+  }
+  std::int32_t bits = 8;
+  if (a.has("--bits")) {
+    if (!opt_int32(cmd, a, "--bits", bits)) return exit_error;
+    if (bits < 2 || bits > 32) return report(cmd, "--bits must lie in [2, 32]");
+  }
+  int fl = 0;
+  if (a.has("--fractional-length")) {
+    std::int32_t v = 0;
+    if (!opt_int32(cmd, a, "--fractional-length", v)) return exit_error;
+    if (v < -256 || v > 256) return report(cmd, "--fractional-length must lie in [-256, 256]");
+    fl = static_cast<int>(v);
+  } else {
+    if (!any) return report(cmd, quoted(in_path) + " has no finite element");
+    const qlin::result<int> r = qlin::fractional_length(max_abs, static_cast<int>(bits));
+    if (!r) return report(cmd, r.error().message);
+    fl = *r;
+  }
+  if (has_out) {
+    const qlin::qrange r = qlin::pot_range(static_cast<int>(bits));
+    auto write = [&](auto tag) {
+      using T = decltype(tag);
+      std::vector<T> q(x.size());
+      if (!x.empty()) qlin::pot_quantize(x.data(), x.size(), q.data(), fl, r);
+      return write_output(cmd, a.positional[1].c_str(), npy::make_array(in.shape, q.data(), q.size()));
+    };
+    const int st = bits <= 8 ? write(std::int8_t{}) : bits <= 16 ? write(std::int16_t{}) : write(std::int32_t{});
+    if (st != exit_ok) return st;
+  }
+  std::printf("{\"bits\": %d, \"fractional_length\": %d, \"step\": %s, \"max_abs\": %s}\n", static_cast<int>(bits), fl,
+              json_float(std::ldexp(1.0, -fl)).c_str(), json_float(static_cast<double>(max_abs)).c_str());
+  return exit_ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// qlin equalize
+
+int cmd_equalize(int argc, char** argv) {
+  const char* cmd = "equalize";
+  parsed_args a;
+  const parse_outcome po = parse_args(cmd, argc, argv, {}, usage_equalize, false, a);
+  if (po != parse_outcome::ok) return po == parse_outcome::help ? exit_ok : exit_error;
+  if (!require_n_files(cmd, a, 6, 6, "W1.npy B1.npy W2.npy W1_OUT.npy B1_OUT.npy W2_OUT.npy")) return exit_error;
+  npy::array w1a, b1a, w2a;
+  std::vector<float> w1, b1, w2;
+  if (!read_floats(cmd, a.positional[0].c_str(), w1a, w1, true) || !read_floats(cmd, a.positional[1].c_str(), b1a, b1, true) ||
+      !read_floats(cmd, a.positional[2].c_str(), w2a, w2, true)) {
+    return exit_error;
+  }
+  if (w1a.shape.size() != 2 || b1a.shape.size() != 1 || w2a.shape.size() != 2) {
+    return report(cmd, "W1 and W2 must be 2-D ([C][in], [out][C]) and B1 1-D ([C])");
+  }
+  const std::size_t channels = w1a.shape[0];
+  if (b1a.shape[0] != channels || w2a.shape[1] != channels) {
+    return report(cmd, "W1 has " + std::to_string(channels) + " output channels but B1 has " + std::to_string(b1a.shape[0]) +
+                           " entries and W2 " + std::to_string(w2a.shape[1]) + " input channels");
+  }
+  std::vector<float> scales(channels);
+  const qlin::status s =
+      qlin::equalize_cross_layer(w1.data(), b1.data(), channels, w1a.shape[1], w2.data(), w2a.shape[0], scales.data());
+  if (!s) return report(cmd, s.error().message);
+  int st = write_output(cmd, a.positional[3].c_str(), npy::make_array(w1a.shape, w1.data(), w1.size()));
+  if (st == exit_ok) st = write_output(cmd, a.positional[4].c_str(), npy::make_array(b1a.shape, b1.data(), b1.size()));
+  if (st == exit_ok) st = write_output(cmd, a.positional[5].c_str(), npy::make_array(w2a.shape, w2.data(), w2.size()));
+  if (st != exit_ok) {  // all outputs or none
+    for (int i = 3; i < 6; ++i) std::remove(a.positional[static_cast<std::size_t>(i)].c_str());
+    return st;
+  }
+  std::printf("{\"scales\": %s}\n", json_floats(scales).c_str());
+  return exit_ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// qlin pack / unpack (4-bit codes: one per byte <-> two per byte)
+
+const char* const usage_pack =
+    "usage: qlin pack --dtype int4|uint4 CODES.npy PACKED.npy\n"
+    "\n"
+    "Packs 4-bit codes stored one per byte (what 'qlin quantize --dtype int4|uint4' writes: '|i1' -8..7 or\n"
+    "'|u1' 0..15) two per byte, low nibble first, along the last axis, each row on its own bytes\n"
+    "(qlin::pack_int4 / pack_uint4): PACKED.npy is '|u1' with the last dimension C replaced by (C + 1) / 2\n"
+    "(odd C: the last high nibble of a row is 0). Codes outside the dtype's range are refused.\n";
+
+const char* const usage_unpack =
+    "usage: qlin unpack --dtype int4|uint4 --cols C PACKED.npy CODES.npy\n"
+    "\n"
+    "The inverse of 'qlin pack' (qlin::unpack_int4 / unpack_uint4): PACKED.npy is '|u1' with last dimension\n"
+    "(C + 1) / 2; CODES.npy gets last dimension C, '|i1' (int4, sign-extended: (nibble ^ 8) - 8) or '|u1'\n"
+    "(uint4). The padding nibble of an odd C is ignored.\n";
+
+bool read_dtype4(const char* cmd, const parsed_args& a, qlin::dtype& t) {
+  if (!require(cmd, a, "--dtype")) return false;
+  const char* v = a.get("--dtype");
+  if (std::strcmp(v, "int4") == 0) {
+    t = qlin::dtype::int4;
+  } else if (std::strcmp(v, "uint4") == 0) {
+    t = qlin::dtype::uint4;
+  } else {
+    return report(cmd, "--dtype: " + quoted(v) + " is not int4 or uint4"), false;
+  }
+  return true;
+}
+
+int cmd_pack(int argc, char** argv) {
+  const char* cmd = "pack";
+  parsed_args a;
+  const parse_outcome po = parse_args(cmd, argc, argv, {{"--dtype", true}}, usage_pack, false, a);
+  if (po != parse_outcome::ok) return po == parse_outcome::help ? exit_ok : exit_error;
+  qlin::dtype t = qlin::dtype::int4;
+  if (!require_files(cmd, a, 2) || !read_dtype4(cmd, a, t)) return exit_error;
+  const char* in_path = a.positional[0].c_str();
+  npy::array in;
+  const npy::status st = npy::read_file(in_path, in);
+  if (!st) return report(cmd, st.message);
+  if (in.type != storage_dtype(t)) {
+    return report(cmd, quoted(in_path) + " holds " + npy::type_name(in.type) + " but --dtype " + qlin::to_string(t) +
+                           " needs " + npy::type_name(storage_dtype(t)));
+  }
+  if (in.shape.empty()) return report(cmd, quoted(in_path) + " is 0-d; packing needs at least one axis");
+  const std::size_t cols = in.shape.back(), rows = leading_rows(in.shape), stride = qlin::packed_bytes(cols);
+  const qlin::qrange full = qlin::full_range(t);
+  std::vector<std::uint8_t> packed(rows * stride);
+  const int rc = with_storage(t, [&](auto tag) {
+    using T = decltype(tag);
+    const std::vector<T> q = npy::values<T>(in);
+    for (std::size_t i = 0; i < q.size(); ++i) {
+      if (q[i] < full.qmin || q[i] > full.qmax) {
+        return report(cmd, quoted(in_path) + ": element " + std::to_string(i) + " is " + std::to_string(q[i]) +
+                               ", outside the " + qlin::to_string(t) + " range [" + std::to_string(full.qmin) + ", " +
+                               std::to_string(full.qmax) + "]");
+      }
+    }
+    for (std::size_t r = 0; r < rows; ++r) {
+      if constexpr (std::is_same<T, std::int8_t>::value) {
+        qlin::pack_int4(q.data() + r * cols, cols, packed.data() + r * stride);
+      } else if constexpr (std::is_same<T, std::uint8_t>::value) {
+        qlin::pack_uint4(q.data() + r * cols, cols, packed.data() + r * stride);
+      }
+    }
+    return exit_ok;
+  });
+  if (rc != exit_ok) return rc;
+  std::vector<std::size_t> shape = in.shape;
+  shape.back() = stride;
+  return write_output(cmd, a.positional[1].c_str(), npy::make_array(shape, packed.data(), packed.size()));
+}
+
+int cmd_unpack(int argc, char** argv) {
+  const char* cmd = "unpack";
+  parsed_args a;
+  const parse_outcome po = parse_args(cmd, argc, argv, {{"--dtype", true}, {"--cols", true}}, usage_unpack, false, a);
+  if (po != parse_outcome::ok) return po == parse_outcome::help ? exit_ok : exit_error;
+  qlin::dtype t = qlin::dtype::int4;
+  if (!require_files(cmd, a, 2) || !read_dtype4(cmd, a, t) || !require(cmd, a, "--cols")) return exit_error;
+  std::int32_t c = 0;
+  if (!opt_int32(cmd, a, "--cols", c)) return exit_error;
+  if (c < 0) return report(cmd, "--cols must be >= 0");
+  const std::size_t cols = static_cast<std::size_t>(c), stride = qlin::packed_bytes(cols);
+  const char* in_path = a.positional[0].c_str();
+  npy::array in;
+  const npy::status st = npy::read_file(in_path, in);
+  if (!st) return report(cmd, st.message);
+  if (in.type != npy::dtype::u1 || in.shape.empty() || in.shape.back() != stride) {
+    return report(cmd, quoted(in_path) + " must be a uint8 array whose last dimension is " + std::to_string(stride) +
+                           " ((C + 1) / 2 for --cols " + std::to_string(cols) + ")");
+  }
+  const std::size_t rows = leading_rows(in.shape);
+  const std::vector<std::uint8_t> packed = npy::values<std::uint8_t>(in);
+  std::vector<std::size_t> shape = in.shape;
+  shape.back() = cols;
+  return with_storage(t, [&](auto tag) {
+    using T = decltype(tag);
+    std::vector<T> q(rows * cols);
+    for (std::size_t r = 0; r < rows; ++r) {
+      if constexpr (std::is_same<T, std::int8_t>::value) {
+        qlin::unpack_int4(packed.data() + r * stride, cols, q.data() + r * cols);
+      } else if constexpr (std::is_same<T, std::uint8_t>::value) {
+        qlin::unpack_uint4(packed.data() + r * stride, cols, q.data() + r * cols);
+      }
+    }
+    return write_output(cmd, a.positional[1].c_str(), npy::make_array(shape, q.data(), q.size()));
+  });
+}
+
 int run(int argc, char** argv) {
   if (argc < 2) return report(nullptr, "missing subcommand (try 'qlin --help')");
   const char* sub = argv[1];
   if (std::strcmp(sub, "--help") == 0 || std::strcmp(sub, "-h") == 0 || std::strcmp(sub, "help") == 0) {
     std::fputs(usage_main, stdout);
+    std::fputs(usage_beyond, stdout);
     return exit_ok;
   }
   if (std::strcmp(sub, "--version") == 0) {
@@ -1117,6 +1839,15 @@ int run(int argc, char** argv) {
   if (std::strcmp(sub, "multiplier") == 0) return cmd_multiplier(argc, argv);
   if (std::strcmp(sub, "requantize") == 0) return cmd_requantize(argc, argv);
   if (std::strcmp(sub, "calibrate") == 0) return cmd_calibrate(argc, argv);
+  if (std::strcmp(sub, "metrics") == 0) return cmd_metrics(argc, argv);
+  if (std::strcmp(sub, "fake-quant") == 0) return cmd_fake_quant(argc, argv);
+  if (std::strcmp(sub, "group-quantize") == 0) return cmd_group_quantize(argc, argv);
+  if (std::strcmp(sub, "group-dequantize") == 0) return cmd_group_dequantize(argc, argv);
+  if (std::strcmp(sub, "binarize") == 0) return cmd_binarize(argc, argv);
+  if (std::strcmp(sub, "pot") == 0) return cmd_pot(argc, argv);
+  if (std::strcmp(sub, "equalize") == 0) return cmd_equalize(argc, argv);
+  if (std::strcmp(sub, "pack") == 0) return cmd_pack(argc, argv);
+  if (std::strcmp(sub, "unpack") == 0) return cmd_unpack(argc, argv);
   return report(nullptr, "unknown subcommand " + quoted(sub) + " (try 'qlin --help')");
 }
 

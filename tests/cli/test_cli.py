@@ -1090,6 +1090,512 @@ expect_error("calibrate affine-float with mse", ["calibrate", "--observer", "mse
 expect_error("calibrate malformed batch", ["calibrate", "--observer", "minmax", write_raw("bad_cal.npy", b"\x93NUMPY")])
 
 # ================================================================================================
+# beyond int8: metrics, fake-quant, group-quantize / group-dequantize, binarize, pot, equalize
+# (docs/cli.md "Beyond int8"). References from the formulas of docs/beyond.md, computed here.
+
+rnd = random.Random(20260606)
+
+
+def randn_f32(n, scale=1.0):
+    return [f32(rnd.gauss(0.0, scale)) for _ in range(n)]
+
+
+def close(a, b, rel=1e-12):
+    return a == b or abs(a - b) <= rel * max(abs(a), abs(b))
+
+
+# ---- metrics
+ref_v = randn_f32(257)
+tst_v = [f32(v + rnd.uniform(-0.01, 0.01)) for v in ref_v]
+m_ref = write_npy("m_ref.npy", "<f4", (257,), ref_v)
+m_tst = write_npy("m_tst.npy", "<f4", (257,), tst_v)
+obj = run_json("metrics", ["metrics", m_ref, m_tst])
+if obj is not None:
+    e = [t - r for r, t in zip(ref_v, tst_v)]
+    sse = sum(d * d for d in e)
+    srr = sum(r * r for r in ref_v)
+    stt = sum(t * t for t in tst_v)
+    srt = sum(r * t for r, t in zip(ref_v, tst_v))
+    check("metrics keys", list(obj) == ["count", "mse", "sqnr_db", "cosine", "max_abs_error"], str(list(obj)))
+    check("metrics count", obj.get("count") == 257)
+    check("metrics mse", close(obj.get("mse", -1), sse / 257, 1e-8), repr(obj))
+    check("metrics sqnr", close(obj.get("sqnr_db", -1), 10 * math.log10(srr / sse), 1e-8), repr(obj))
+    check("metrics cosine", close(obj.get("cosine", -1), srt / math.sqrt(srr * stt), 1e-8), repr(obj))
+    check("metrics max", close(obj.get("max_abs_error", -1), max(abs(d) for d in e), 1e-8), repr(obj))
+obj = run_json("metrics identical", ["metrics", m_ref, m_ref])
+check("metrics identical: mse 0, sqnr null, cosine 1",
+      obj is not None and obj["mse"] == 0 and obj["sqnr_db"] is None and obj["cosine"] == 1 and obj["max_abs_error"] == 0,
+      repr(obj))
+m_zero = write_npy("m_zero.npy", "<f4", (257,), [0.0] * 257)
+obj = run_json("metrics zero reference", ["metrics", m_zero, m_tst])
+check("metrics zero reference: sqnr null, cosine 0", obj is not None and obj["sqnr_db"] is None and obj["cosine"] == 0,
+      repr(obj))
+m_empty = write_npy("m_empty.npy", "<f4", (0,), [])
+obj = run_json("metrics empty", ["metrics", m_empty, m_empty])
+check("metrics empty", obj == {"count": 0, "mse": 0, "sqnr_db": None, "cosine": 1, "max_abs_error": 0}, repr(obj))
+expect_error("metrics shape mismatch", ["metrics", m_ref, write_npy("m_short.npy", "<f4", (256,), ref_v[:256])], "shape")
+expect_error("metrics NaN", ["metrics", m_ref, write_npy("m_nan.npy", "<f4", (257,), [NAN] + tst_v[1:])], "NaN")
+expect_error("metrics int8 input", ["metrics", m_ref, write_npy("m_i1.npy", "|i1", (257,), [0] * 257)], "float32")
+expect_error("metrics one file", ["metrics", m_ref])
+expect_error("metrics unknown option", ["metrics", "--scale", "1", m_ref, m_tst], "unknown option")
+
+
+# ---- fake-quant (torch 1.13 fake_quantize_per_tensor_affine / per_channel; the mask of the STE)
+def fake_quant_ref(x, s, z, qmin, qmax):
+    """(y, mask) as torch 1.13's cachemask kernel with qlin's NaN / Inf rule."""
+    s = f32(s)
+    if math.isnan(x):
+        return 0.0, 0
+    inv = f32(1.0 / s)
+    t = f32(x * inv)
+    if math.isinf(t):
+        q = qmax if t > 0 else qmin
+        return f32((q - z) * s), 0
+    qf = f32(f32(z) + round_half_even(t))
+    q = clamp(int(qf), qmin, qmax)
+    return f32((q - z) * s), 1 if qmin <= qf <= qmax else 0
+
+
+def fake_quant_float_zp_ref(x, s, z, qmin, qmax):
+    s, z = f32(s), f32(z)
+    inv = f32(1.0 / s)
+    if math.isnan(x):
+        return f32((clamp(round_half_even(z), qmin, qmax) - z) * s), 0
+    t = f32(x * inv)
+    if math.isinf(t):
+        return f32(((qmax if t > 0 else qmin) - z) * s), 0
+    q = round_half_even(f32(z + t))
+    return f32((clamp(q, qmin, qmax) - z) * s), 1 if qmin <= q <= qmax else 0
+
+
+fq_x = randn_f32(61, 2.0) + [0.25, -0.25, 0.75, 1e30, -1e30, INF, -INF, NAN, 0.0, -0.0, 1.25, 3.75]
+fq_in = write_npy("fq_in.npy", "<f4", (len(fq_x),), fq_x)
+for dtype, s, z, extra in [("int8", 0.05, 3, []), ("uint8", 0.5, 128, []), ("int8", 0.25, 0, ["--narrow"]),
+                           ("int16", 0.001, -7, [])]:
+    qmin, qmax = qrange(dtype, narrow=bool(extra))
+    name = "fake-quant %s s=%g z=%d %s" % (dtype, s, z, " ".join(extra))
+    out, mask = tmp("fq_out.npy"), tmp("fq_mask.npy")
+    if run_ok(name, ["fake-quant", "--scale", s, "--zero-point", z, "--dtype", dtype, "--mask", mask] + extra +
+              [fq_in, out]):
+        d, shape, y, _ = read_npy(out)
+        dm, shape_m, mk, _ = read_npy(mask)
+        want = [fake_quant_ref(v, s, z, qmin, qmax) for v in fq_x]
+        check(name + " [dtypes and shapes]", d == "<f4" and dm == "|u1" and shape == shape_m == (len(fq_x),))
+        bad = [i for i, (w, got) in enumerate(zip(want, y)) if f32_bits(w[0]) != f32_bits(got)]
+        check(name + " [y bit for bit]", not bad and len(y) == len(want), "first bad %r" % bad[:3])
+        check(name + " [mask]", mk == [w[1] for w in want], repr([(v, a, w[1]) for v, a, w in zip(fq_x, mk, want)
+                                                                 if a != w[1]][:3]))
+# per channel, axis 1 of [2][3][4], int zero points and float zero points
+fq_pc = randn_f32(24, 3.0)
+fq_pc_in = write_npy("fq_pc.npy", "<f4", (2, 3, 4), fq_pc)
+fq_scales = [0.1, 0.02, 0.5]
+sc_f = write_npy("fq_sc.npy", "<f4", (3,), fq_scales)
+zp_i = write_npy("fq_zi.npy", "<i4", (3,), [0, -5, 9])
+zp_f = write_npy("fq_zf.npy", "<f4", (3,), [0.5, -5.25, 9.75])
+out = tmp("fq_pc_out.npy")
+if run_ok("fake-quant per channel", ["fake-quant", "--axis", "1", "--scales", sc_f, "--zero-points", zp_i, fq_pc_in, out]):
+    _, _, y, _ = read_npy(out)
+    want = [fake_quant_ref(v, fq_scales[(i // 4) % 3], [0, -5, 9][(i // 4) % 3], -128, 127)[0] for i, v in enumerate(fq_pc)]
+    check("fake-quant per channel [bits]", [f32_bits(a) for a in y] == [f32_bits(b) for b in want])
+if run_ok("fake-quant per channel float zp", ["fake-quant", "--axis", "1", "--scales", sc_f, "--zero-points", zp_f,
+                                              "--scheme", "affine-float", "--dtype", "uint8", fq_pc_in, out]):
+    _, _, y, _ = read_npy(out)
+    want = [fake_quant_float_zp_ref(v, fq_scales[(i // 4) % 3], [0.5, -5.25, 9.75][(i // 4) % 3], 0, 255)[0]
+            for i, v in enumerate(fq_pc)]
+    check("fake-quant per channel float zp [bits]", [f32_bits(a) for a in y] == [f32_bits(b) for b in want])
+# fake-quant against the real torch 1.13: tests/data/fake_quant_fixed.txt (written by
+# tests/data/gen_torch_fake_quant.py from torch.fake_quantize_per_tensor_affine / _per_channel_affine and
+# autograd). The tool's output must equal torch's forward to the bit, and dy * mask torch's dX. The two cases
+# with int32-wide ranges (beyond the tool's dtypes) are left to tests/unit/test_fake_quant.cpp.
+def hex_f32(h):
+    return struct.unpack("<f", struct.pack("<I", int(h, 16)))[0]
+
+
+fq_data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "fake_quant_fixed.txt")
+fq_cases = 0
+with open(fq_data) as fq_file:
+    for line in fq_file:
+        tok = line.split()
+        if not tok or tok[0].startswith("#"):
+            continue
+        cap, kind, name, qmin, qmax = tok[0], tok[1], tok[2], int(tok[3]), int(tok[4])
+        if qmin < -128 or qmax > 255:
+            continue
+        dtype = "int8" if qmin < 0 else "uint8"
+        args = ["fake-quant", "--dtype", dtype, "--quant-min", qmin, "--quant-max", qmax]
+        rest = tok[5:]
+        if kind == "pt":
+            scale, zp, n = hex_f32(rest[0]), int(rest[1]), int(rest[2])
+            vals = rest[3:]
+            shape = (n,)
+            args += ["--scale", "%.9g" % scale, "--zero-point", zp]
+        else:
+            outer, ch, inner = int(rest[0]), int(rest[1]), int(rest[2])
+            n = outer * ch * inner
+            scales = [hex_f32(h) for h in rest[3:3 + ch]]
+            if kind == "pc":
+                zps = write_npy("tq_z.npy", "<i4", (ch,), [int(v) for v in rest[3 + ch:3 + 2 * ch]])
+            else:
+                zps = write_npy("tq_z.npy", "<f4", (ch,), [hex_f32(h) for h in rest[3 + ch:3 + 2 * ch]])
+                args += ["--scheme", "affine-float", "--fp-contract", "fma" if cap == "avx2" else "off"]
+            args += ["--axis", "1", "--scales", write_npy("tq_s.npy", "<f4", (ch,), scales), "--zero-points", zps]
+            vals = rest[3 + 2 * ch:]
+            shape = (outer, ch, inner)
+        x, dy = [hex_f32(h) for h in vals[:n]], [hex_f32(h) for h in vals[n:2 * n]]
+        out_want, dx_want = [int(h, 16) for h in vals[2 * n:3 * n]], [int(h, 16) for h in vals[3 * n:4 * n]]
+        fq_cases += 1
+        label = "fake-quant vs torch %s %s %s" % (cap, kind, name)
+        if not run_ok(label, args + ["--mask", tmp("tq_m.npy"), write_npy("tq_x.npy", "<f4", shape, x), tmp("tq_y.npy")]):
+            continue
+        y = read_npy(tmp("tq_y.npy"))[2]
+        mk = read_npy(tmp("tq_m.npy"))[2]
+        check(label + " [forward bits]", [f32_bits(v) for v in y] == out_want)
+        check(label + " [dy * mask == torch dX]", [f32_bits(f32(d * m)) for d, m in zip(dy, mk)] == dx_want)
+check("fake-quant vs torch: all 153 cases with ranges inside 8 bits run", fq_cases == 153, str(fq_cases))
+
+expect_error("fake-quant tflite", ["fake-quant", "--scale", "0.1", "--zero-point", "0", "--compat", "tflite", fq_in,
+                                   tmp("fq_e.npy")], "pytorch", no_output=tmp("fq_e.npy"))
+expect_error("fake-quant zero scale", ["fake-quant", "--scale", "0", "--zero-point", "0", fq_in, tmp("fq_e.npy")],
+             no_output=tmp("fq_e.npy"))
+expect_error("fake-quant fp-contract without float zp", ["fake-quant", "--scale", "0.1", "--zero-point", "0",
+                                                         "--fp-contract", "fma", fq_in, tmp("fq_e.npy")], "affine-float")
+expect_error("fake-quant bad fp-contract", ["fake-quant", "--axis", "1", "--scales", sc_f, "--zero-points", zp_f,
+                                            "--scheme", "affine-float", "--fp-contract", "fast", fq_pc_in,
+                                            tmp("fq_e.npy")], "fma")
+expect_error("fake-quant int8 input", ["fake-quant", "--scale", "0.1", "--zero-point", "0",
+                                       write_npy("fq_i1.npy", "|i1", (2,), [1, 2]), tmp("fq_e.npy")], "float32")
+expect_error("fake-quant zero point outside range", ["fake-quant", "--scale", "0.1", "--zero-point", "300", fq_in,
+                                                     tmp("fq_e.npy")])
+
+
+# ---- group-quantize / group-dequantize (per-group int4 / uint4)
+def group_ref(w, rows, cols, g, dtype, symmetric=False):
+    qmin, qmax = full_range(dtype)
+    scales, zps, codes = [], [], [0] * (rows * cols)
+    for r in range(rows):
+        for g0 in range(0, cols, g):
+            idx = [r * cols + c for c in range(g0, min(g0 + g, cols))]
+            vals = [w[i] for i in idx if math.isfinite(w[i])]
+            s, z = torch_qparams(min(vals), max(vals), qmin, qmax, symmetric=symmetric, signed=dtype == "int4", bits=4)
+            scales.append(s)
+            zps.append(z)
+            for i in idx:
+                codes[i] = quantize_ref(w[i], s, z, qmin, qmax)
+    return scales, zps, codes
+
+
+gw = randn_f32(3 * 10, 1.0)
+gw[7] = NAN
+gw[12] = INF
+gq_in = write_npy("gq_in.npy", "<f4", (3, 10), gw)
+for dtype, g, sym in [("int4", 4, False), ("uint4", 4, False), ("int4", 3, True), ("int4", 10, False), ("uint4", 32, False)]:
+    name = "group-quantize %s G=%d%s" % (dtype, g, " symmetric" if sym else "")
+    extra = ["--scheme", "symmetric"] if sym else []
+    codes_p = tmp("gq_codes.npy")
+    obj = run_json(name, ["group-quantize", "--group-size", g, "--dtype", dtype] + extra + [gq_in, codes_p])
+    ws, wz, wc = group_ref(gw, 3, 10, g, dtype, sym)
+    gpr = (10 + g - 1) // g
+    if obj is not None:
+        check(name + " [keys]", list(obj) == ["rows", "cols", "groups_per_row", "scale", "zero_point"], str(list(obj)))
+        check(name + " [shape]", (obj["rows"], obj["cols"], obj["groups_per_row"]) == (3, 10, gpr), repr(obj))
+        check(name + " [scales bit for bit]", [f32_bits(s) for s in obj["scale"]] == [f32_bits(s) for s in ws],
+              "%r vs %r" % (obj["scale"], ws))
+        check(name + " [zero points]", obj["zero_point"] == wz, "%r vs %r" % (obj["zero_point"], wz))
+    d, shape, codes, _ = read_npy(codes_p)
+    check(name + " [codes]", d == ("|i1" if dtype == "int4" else "|u1") and shape == (3, 10) and codes == wc,
+          "%r %r %r vs %r" % (d, shape, codes, wc))
+    packed_p = tmp("gq_packed.npy")
+    run_json(name + " --packed", ["group-quantize", "--group-size", g, "--dtype", dtype, "--packed"] + extra +
+             [gq_in, packed_p])
+    d, shape, pk, _ = read_npy(packed_p)
+    want_pk = []
+    for r in range(3):
+        row = [c & 0xF for c in wc[r * 10:(r + 1) * 10]]
+        want_pk += [row[i] | (row[i + 1] << 4) for i in range(0, 10, 2)]
+    check(name + " [packed low nibble first]", d == "|u1" and shape == (3, 5) and pk == want_pk, "%r vs %r" % (pk, want_pk))
+    if obj is not None:
+        sp = write_npy("gq_s.npy", "<f4", (3, gpr), obj["scale"])
+        zp = write_npy("gq_z.npy", "<i4", (3 * gpr,), obj["zero_point"])
+        want_r = [dequantize_ref(wc[i], obj["scale"][(i // 10) * gpr + (i % 10) // g],
+                                 obj["zero_point"][(i // 10) * gpr + (i % 10) // g]) for i in range(30)]
+        back = tmp("gq_back.npy")
+        if run_ok(name + " group-dequantize", ["group-dequantize", "--group-size", g, "--dtype", dtype, "--scales", sp,
+                                               "--zero-points", zp, codes_p, back]):
+            d, shape, r, _ = read_npy(back)
+            check(name + " [dequantized]", d == "<f4" and shape == (3, 10) and r == want_r)
+        if run_ok(name + " group-dequantize --packed", ["group-dequantize", "--group-size", g, "--dtype", dtype,
+                                                        "--scales", sp, "--zero-points", zp, "--packed", "--cols", "10",
+                                                        packed_p, back]):
+            d, shape, r, _ = read_npy(back)
+            check(name + " [dequantized from packed]", shape == (3, 10) and r == want_r)
+# odd number of columns: the last high nibble of each packed row is 0
+gq_odd = write_npy("gq_odd.npy", "<f4", (2, 3), [1.0, -1.0, 0.5, 2.0, 0.0, -2.0])
+obj = run_json("group-quantize odd cols packed", ["group-quantize", "--group-size", "2", "--packed", gq_odd, tmp("gq_o.npy")])
+d, shape, pk, _ = read_npy(tmp("gq_o.npy"))
+check("group-quantize odd cols [padding nibble 0]", shape == (2, 2) and (pk[1] >> 4) == 0 and (pk[3] >> 4) == 0, repr(pk))
+for shape in [(0, 5), (3, 0), (2, 0, 4)]:
+    cnt = shape[0] * shape[1] * (shape[2] if len(shape) > 2 else 1)
+    rows = cnt // shape[-1] if shape[-1] else shape[0] * (shape[1] if len(shape) > 2 else 1)
+    obj = run_json("group-quantize empty %r" % (shape,), ["group-quantize", "--group-size", "2", "--packed",
+                                                          write_npy("gq_empty.npy", "<f4", shape, []), tmp("gq_ep.npy")])
+    check("group-quantize empty %r [rows, no parameters]" % (shape,), obj is not None and obj["rows"] == rows and
+          obj["scale"] == [] and read_npy(tmp("gq_ep.npy"))[1] == (rows, (shape[-1] + 1) // 2), repr(obj))
+expect_error("group-quantize int8", ["group-quantize", "--group-size", "4", "--dtype", "int8", gq_in, tmp("gq_e.npy")],
+             "int4 or uint4", no_output=tmp("gq_e.npy"))
+expect_error("group-quantize missing group size", ["group-quantize", gq_in, tmp("gq_e.npy")], "--group-size")
+expect_error("group-quantize group size 0", ["group-quantize", "--group-size", "0", gq_in, tmp("gq_e.npy")])
+expect_error("group-quantize all-NaN group", ["group-quantize", "--group-size", "2",
+                                              write_npy("gq_nan.npy", "<f4", (1, 4), [NAN, NAN, 1.0, 2.0]),
+                                              tmp("gq_e.npy")], no_output=tmp("gq_e.npy"))
+expect_error("group-quantize 0-d", ["group-quantize", "--group-size", "2", write_npy("gq_0d.npy", "<f4", (), [1.0]),
+                                    tmp("gq_e.npy")], "0-d")
+gsp = write_npy("gq_s1.npy", "<f4", (3,), [0.1, 0.1, 0.1])
+gzp = write_npy("gq_z1.npy", "<i4", (3,), [0, 0, 0])
+gcodes = write_npy("gq_c1.npy", "|i1", (3, 4), [0] * 12)
+expect_error("group-dequantize wrong parameter count", ["group-dequantize", "--group-size", "2", "--scales", gsp,
+                                                        "--zero-points", gzp, gcodes, tmp("gq_e.npy")], "expected 6")
+expect_error("group-dequantize code out of range", ["group-dequantize", "--group-size", "4", "--scales", gsp,
+                                                    "--zero-points", gzp,
+                                                    write_npy("gq_c2.npy", "|i1", (3, 4), [9] + [0] * 11),
+                                                    tmp("gq_e.npy")], "outside")
+expect_error("group-dequantize packed without cols", ["group-dequantize", "--group-size", "4", "--scales", gsp,
+                                                      "--zero-points", gzp, "--packed", gcodes, tmp("gq_e.npy")], "--cols")
+expect_error("group-dequantize packed wrong width", ["group-dequantize", "--group-size", "4", "--scales", gsp,
+                                                     "--zero-points", gzp, "--packed", "--cols", "4",
+                                                     write_npy("gq_c3.npy", "|u1", (3, 3), [0] * 9), tmp("gq_e.npy")],
+             "uint8 array")
+expect_error("group-dequantize uint8 codes for int4", ["group-dequantize", "--group-size", "4", "--scales", gsp,
+                                                       "--zero-points", gzp,
+                                                       write_npy("gq_c4.npy", "|u1", (3, 4), [0] * 12),
+                                                       tmp("gq_e.npy")], "needs int8")
+expect_error("group-dequantize zero scale", ["group-dequantize", "--group-size", "4", "--zero-points", gzp, "--scales",
+                                             write_npy("gq_s0.npy", "<f4", (3,), [0.1, 0.0, 0.1]), gcodes,
+                                             tmp("gq_e.npy")], "group 1")
+
+
+# ---- binarize (XNOR-Net) and --ternary (TWN)
+def bin_ref(w, channels):
+    k = len(w) // channels
+    alpha, codes = [], []
+    for c in range(channels):
+        row = w[c * k:(c + 1) * k]
+        alpha.append(f32(sum(abs(v) for v in row) / k) if k else 0.0)
+        codes += [1 if v >= 0 else -1 for v in row]
+    return alpha, codes
+
+
+def ter_ref(w, channels):
+    k = len(w) // channels
+    alpha, delta, codes = [], [], []
+    for c in range(channels):
+        row = w[c * k:(c + 1) * k]
+        d = f32(0.7 * (sum(abs(v) for v in row) / k))
+        t = [1 if v > d else -1 if v < -d else 0 for v in row]
+        kept = [abs(v) for v in row if abs(v) > d]
+        delta.append(d)
+        alpha.append(f32(sum(kept) / len(kept)) if kept else 0.0)
+        codes += t
+    return alpha, delta, codes
+
+
+def words_le(bits_list, k):
+    """Bytes of the little-endian 64-bit words holding one row's bits (bit i of word i // 64)."""
+    out = []
+    for w0 in range(0, max(k, 1) if k else 0, 64):
+        word = 0
+        for i in range(w0, min(w0 + 64, k)):
+            word |= bits_list[i] << (i - w0)
+        out += list(struct.pack("<Q", word))
+    return out
+
+
+bw = randn_f32(3 * 70, 0.3) + []
+bw[5] = -0.0
+bw[6] = 0.0
+b_in = write_npy("b_in.npy", "<f4", (3, 7, 10), bw)
+obj = run_json("binarize", ["binarize", b_in, tmp("b_codes.npy")])
+ba, bc = bin_ref(bw, 3)
+check("binarize alpha", obj is not None and [f32_bits(a) for a in obj["alpha"]] == [f32_bits(a) for a in ba], repr(obj))
+d, shape, codes, _ = read_npy(tmp("b_codes.npy"))
+check("binarize codes (-0.0 -> +1)", d == "|i1" and shape == (3, 7, 10) and codes == bc and codes[5] == 1)
+run_json("binarize --packed", ["binarize", "--packed", b_in, tmp("b_packed.npy")])
+d, shape, pk, _ = read_npy(tmp("b_packed.npy"))
+want = []
+for c in range(3):
+    want += words_le([1 if v > 0 else 0 for v in bc[c * 70:(c + 1) * 70]], 70)
+check("binarize --packed bits", d == "|u1" and shape == (3, 16) and pk == want, "%r %r" % (shape, pk[:16]))
+obj = run_json("binarize --ternary", ["binarize", "--ternary", b_in, tmp("t_codes.npy")])
+ta, td, tc = ter_ref(bw, 3)
+check("ternary alpha", obj is not None and [f32_bits(a) for a in obj["alpha"]] == [f32_bits(a) for a in ta], repr(obj))
+check("ternary delta", obj is not None and [f32_bits(a) for a in obj["delta"]] == [f32_bits(a) for a in td], repr(obj))
+d, shape, codes, _ = read_npy(tmp("t_codes.npy"))
+check("ternary codes", d == "|i1" and shape == (3, 7, 10) and codes == tc)
+run_json("binarize --ternary --packed", ["binarize", "--ternary", "--packed", b_in, tmp("t_packed.npy")])
+d, shape, pk, _ = read_npy(tmp("t_packed.npy"))
+want = []
+for plane in (1, -1):
+    for c in range(3):
+        want += words_le([1 if v == plane else 0 for v in tc[c * 70:(c + 1) * 70]], 70)
+check("ternary --packed planes", shape == (2, 3, 16) and pk == want, repr(shape))
+obj = run_json("binarize 1-D", ["binarize", write_npy("b_1d.npy", "<f4", (4,), [1.0, -2.0, 3.0, -4.0]), tmp("b_1.npy")])
+check("binarize 1-D is one channel", obj == {"alpha": [2.5]}, repr(obj))
+expect_error("binarize NaN", ["binarize", write_npy("b_nan.npy", "<f4", (2,), [NAN, 1.0]), tmp("b_e.npy")], "NaN",
+             no_output=tmp("b_e.npy"))
+expect_error("binarize int8 input", ["binarize", write_npy("b_i1.npy", "|i1", (2,), [1, 2]), tmp("b_e.npy")], "float32")
+expect_error("binarize one file", ["binarize", b_in])
+expect_error("binarize threshold option", ["binarize", "--threshold", "0.5", b_in, tmp("b_e.npy")], "unknown option")
+
+
+# ---- pot: dynamic fixed point and logarithmic codes
+def ceil_log2(m):
+    f, e = math.frexp(m)
+    return e - 1 if f == 0.5 else e
+
+
+pw = randn_f32(50, 1.7) + [1.5, -2.5, 0.0, NAN, INF]
+p_in = write_npy("p_in.npy", "<f4", (55,), pw)
+mabs = max(abs(v) for v in pw if math.isfinite(v))
+for bits, descr in [(8, "|i1"), (4, "|i1"), (12, "<i2"), (20, "<i4")]:
+    name = "pot --bits %d" % bits
+    obj = run_json(name, ["pot", "--bits", bits, p_in, tmp("p_out.npy")])
+    fl = bits - 1 - ceil_log2(mabs)
+    check(name + " [json]", obj is not None and list(obj) == ["bits", "fractional_length", "step", "max_abs"] and
+          (obj["bits"], obj["fractional_length"], f32(obj["step"])) == (bits, fl, 2.0 ** -fl) and
+          f32_bits(obj["max_abs"]) == f32_bits(mabs), repr(obj))
+    lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    want = [0 if math.isnan(v) else hi if v == INF else int(clamp(round_half_even(v * 2.0 ** fl), lo, hi)) for v in pw]
+    d, shape, q, _ = read_npy(tmp("p_out.npy"))
+    check(name + " [codes]", d == descr and shape == (55,) and q == want, repr([(a, b) for a, b in zip(q, want) if a != b][:3]))
+obj = run_json("pot power-of-two max", ["pot", write_npy("p_pot.npy", "<f4", (2,), [4.0, -1.0]), tmp("p_o2.npy")])
+check("pot power-of-two max: fl = 8 - 1 - 2, +max saturates", obj is not None and obj["fractional_length"] == 5 and
+      read_npy(tmp("p_o2.npy"))[2] == [127, -32], repr(obj))
+obj = run_json("pot given fractional length", ["pot", "--fractional-length", "-2", p_in])
+check("pot given fractional length", obj is not None and obj["fractional_length"] == -2 and obj["step"] == 4, repr(obj))
+
+
+def log_code_ref(x, emin, emax):
+    if math.isnan(x) or x == 0:
+        return 0
+    sign = 0x80 if x < 0 else 0
+    a = abs(x)
+    if a < 2.0 ** (emin - 1):
+        return 0
+    if a < 2.0 ** emin:
+        e = emin
+    elif a > 2.0 ** emax:
+        e = emax
+    else:
+        f, ex = math.frexp(a)  # a = f 2^ex, f in [0.5, 1): a in [2^(ex-1), 2^ex)
+        e = ex if f >= 0.75 else ex - 1
+        e = min(e, emax)
+    return sign | (e - emin + 1)
+
+
+for levels in (15, 4):
+    name = "pot --log --levels %d" % levels
+    obj = run_json(name, ["pot", "--log", "--levels", levels, p_in, tmp("l_out.npy")])
+    emax = ceil_log2(mabs)
+    check(name + " [json]", obj == {"emin": emax - levels + 1, "emax": emax}, repr(obj))
+    d, shape, codes, _ = read_npy(tmp("l_out.npy"))
+    want = [log_code_ref(v, emax - levels + 1, emax) for v in pw]
+    check(name + " [codes]", d == "|u1" and codes == want, repr([(v, a, b) for v, a, b in zip(pw, codes, want) if a != b][:3]))
+expect_error("pot all zero", ["pot", write_npy("p_z.npy", "<f4", (3,), [0.0, 0.0, 0.0])])
+expect_error("pot no finite", ["pot", write_npy("p_nf.npy", "<f4", (2,), [NAN, INF])], "finite")
+expect_error("pot bits 1", ["pot", "--bits", "1", p_in], "--bits")
+expect_error("pot bits 33", ["pot", "--bits", "33", p_in], "--bits")
+expect_error("pot levels without log", ["pot", "--levels", "3", p_in], "--log")
+expect_error("pot log with bits", ["pot", "--log", "--bits", "8", p_in])
+expect_error("pot levels 0", ["pot", "--log", "--levels", "0", p_in], "--levels")
+expect_error("pot fractional length 1000", ["pot", "--fractional-length", "1000", p_in])
+expect_error("pot three files", ["pot", p_in, tmp("a.npy"), tmp("b.npy")])
+
+# ---- equalize (DFQ cross-layer equalization)
+C, IN, OUT = 5, 4, 3
+e_w1 = [f32(v * f) for i, (v, f) in enumerate(zip(randn_f32(C * IN), [8.0] * IN + [0.125] * IN + [1.0] * IN + [3.0] * IN +
+                                               [0.0] * IN))]
+e_b1 = randn_f32(C)
+e_w2 = randn_f32(OUT * C)
+p_w1 = write_npy("e_w1.npy", "<f4", (C, IN), e_w1)
+p_b1 = write_npy("e_b1.npy", "<f4", (C,), e_b1)
+p_w2 = write_npy("e_w2.npy", "<f4", (OUT, C), e_w2)
+outs = [tmp("e_o1.npy"), tmp("e_ob.npy"), tmp("e_o2.npy")]
+obj = run_json("equalize", ["equalize", p_w1, p_b1, p_w2] + outs)
+r1 = [max(abs(v) for v in e_w1[c * IN:(c + 1) * IN]) for c in range(C)]
+r2 = [max(abs(e_w2[o * C + c]) for o in range(OUT)) for c in range(C)]
+sc = [1.0 if a == 0 or b == 0 else f32(math.sqrt(a * b) / b) for a, b in zip(r1, r2)]
+check("equalize scales", obj is not None and [f32_bits(s) for s in obj["scales"]] == [f32_bits(s) for s in sc], repr(obj))
+check("equalize dead channel keeps scale 1", obj is not None and obj["scales"][4] == 1, repr(obj))
+w1o, b1o, w2o = (read_npy(p)[2] for p in outs)
+check("equalize W1", w1o == [f32(v / sc[i // IN]) for i, v in enumerate(e_w1)])
+check("equalize b1", b1o == [f32(v / s) for v, s in zip(e_b1, sc)])
+check("equalize W2", w2o == [f32(v * sc[i % C]) for i, v in enumerate(e_w2)])
+r1n = [max(abs(v) for v in w1o[c * IN:(c + 1) * IN]) for c in range(4)]
+r2n = [max(abs(w2o[o * C + c]) for o in range(OUT)) for c in range(4)]
+check("equalize balances the ranges", all(abs(a / b - 1) < 1e-6 for a, b in zip(r1n, r2n)), repr((r1n, r2n)))
+expect_error("equalize channel mismatch", ["equalize", p_w1, write_npy("e_b4.npy", "<f4", (4,), e_b1[:4]), p_w2] + outs,
+             "channels")
+expect_error("equalize 1-D W1", ["equalize", write_npy("e_w1d.npy", "<f4", (20,), e_w1), p_b1, p_w2] + outs, "2-D")
+expect_error("equalize Inf weight", ["equalize", write_npy("e_inf.npy", "<f4", (C, IN), [INF] + e_w1[1:]), p_b1,
+                                     p_w2, tmp("e_x1.npy"), tmp("e_x2.npy"), tmp("e_x3.npy")], "infinite",
+             no_output=tmp("e_x1.npy"))
+expect_error("equalize five files", ["equalize", p_w1, p_b1, p_w2] + outs[:2])
+expect_error("equalize unwritable third output: no output at all",
+             ["equalize", p_w1, p_b1, p_w2, tmp("e_y1.npy"), tmp("e_y2.npy"), tmp("no_such_dir/e_y3.npy")],
+             no_output=tmp("e_y1.npy"))
+expect_error("fake-quant unwritable mask: no output at all",
+             ["fake-quant", "--scale", "0.1", "--zero-point", "0", "--mask", tmp("no_such_dir/m.npy"), fq_in,
+              tmp("fq_y.npy")], no_output=tmp("fq_y.npy"))
+# ---- pack / unpack (4-bit codes, low nibble first, each row on its own bytes)
+for dtype, descr, lo, hi in [("int4", "|i1", -8, 7), ("uint4", "|u1", 0, 15)]:
+    for shape in [(2, 3, 5), (4,), (3, 6), (2, 0)]:
+        cnt = 1
+        for dim in shape:
+            cnt *= dim
+        cols = shape[-1]
+        vals = [rnd.randint(lo, hi) for _ in range(cnt)]
+        if cnt >= 2:
+            vals[0], vals[1] = lo, hi
+        name = "pack %s %r" % (dtype, shape)
+        if not run_ok(name, ["pack", "--dtype", dtype, write_npy("pk_in.npy", descr, shape, vals), tmp("pk_out.npy")]):
+            continue
+        d, pshape, pk, _ = read_npy(tmp("pk_out.npy"))
+        want = []
+        for r in range(cnt // cols if cols else 0):
+            row = [v & 0xF for v in vals[r * cols:(r + 1) * cols]] + [0]
+            want += [row[i] | (row[i + 1] << 4) for i in range(0, cols, 2)]
+        check(name + " [bytes]", d == "|u1" and pshape == shape[:-1] + ((cols + 1) // 2,) and pk == want,
+              "%r %r vs %r" % (pshape, pk, want))
+        if run_ok("un" + name, ["unpack", "--dtype", dtype, "--cols", cols, tmp("pk_out.npy"), tmp("pk_back.npy")]):
+            d, ushape, back, _ = read_npy(tmp("pk_back.npy"))
+            check("un" + name + " [round trip]", d == descr and ushape == shape and back == vals)
+# the padding nibble of an odd row is ignored; the high nibble of int4 sign-extends
+run_ok("unpack ignores padding", ["unpack", "--dtype", "int4", "--cols", "3",
+                                  write_npy("pk_pad.npy", "|u1", (1, 2), [0x8F, 0xF7]), tmp("pk_pb.npy")])
+check("unpack int4 sign extension, padding ignored", read_npy(tmp("pk_pb.npy"))[2] == [-1, -8, 7])
+expect_error("pack code out of range", ["pack", "--dtype", "int4", write_npy("pk_bad.npy", "|i1", (2,), [8, 0]),
+                                        tmp("pk_e.npy")], "outside", no_output=tmp("pk_e.npy"))
+expect_error("pack uint8 codes as int4", ["pack", "--dtype", "int4", write_npy("pk_u.npy", "|u1", (2,), [1, 0]),
+                                          tmp("pk_e.npy")], "needs int8")
+expect_error("pack int8 dtype", ["pack", "--dtype", "int8", write_npy("pk_i.npy", "|i1", (2,), [1, 0]), tmp("pk_e.npy")],
+             "int4 or uint4")
+expect_error("pack missing dtype", ["pack", write_npy("pk_i2.npy", "|i1", (2,), [1, 0]), tmp("pk_e.npy")], "--dtype")
+expect_error("pack 0-d", ["pack", "--dtype", "int4", write_npy("pk_0d.npy", "|i1", (), [1]), tmp("pk_e.npy")], "0-d")
+expect_error("unpack wrong width", ["unpack", "--dtype", "uint4", "--cols", "5",
+                                    write_npy("pk_w.npy", "|u1", (2, 2), [0] * 4), tmp("pk_e.npy")], "last dimension is 3")
+expect_error("unpack missing cols", ["unpack", "--dtype", "uint4", write_npy("pk_w2.npy", "|u1", (2,), [0, 0]),
+                                     tmp("pk_e.npy")], "--cols")
+expect_error("unpack int8 input", ["unpack", "--dtype", "int4", "--cols", "2", write_npy("pk_w3.npy", "|i1", (1,), [0]),
+                                   tmp("pk_e.npy")], "uint8")
+
+rc, out, err = run(["--help"])
+check("--help lists the beyond-int8 subcommands", rc == 0 and all(s in out for s in
+      ["metrics", "fake-quant", "group-quantize", "group-dequantize", "binarize", "pot", "equalize", "pack", "unpack"]),
+      out[-300:])
+for sub in ["metrics", "fake-quant", "group-quantize", "group-dequantize", "binarize", "pot", "equalize", "pack", "unpack"]:
+    rc, out, err = run([sub, "--help"])
+    check("%s --help" % sub, rc == 0 and out.startswith("usage: qlin " + sub) and err == "", out[:80])
+
+# ================================================================================================
 # top level
 
 expect_error("no subcommand", [])

@@ -32,11 +32,20 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <type_traits>
+
+#include <qlin/binary.hpp>
 #include <qlin/config.hpp>
+#include <qlin/dfq.hpp>
 #include <qlin/dtype.hpp>
+#include <qlin/fake_quant.hpp>
 #include <qlin/fixed_point.hpp>
+#include <qlin/int4.hpp>
+#include <qlin/metrics.hpp>
 #include <qlin/observers.hpp>
 #include <qlin/params.hpp>
+#include <qlin/power_of_two.hpp>
 #include <qlin/quantize.hpp>
 #include <qlin/requantize.hpp>
 #include <qlin/result.hpp>
