@@ -55,7 +55,8 @@
 //      Runtime's threshold to within one bin.)
 //   6. The FIRST minimum wins; (lo, hi) = (edges[start], edges[end]), then lo = max(lo, data_min)
 //      and hi = min(hi, data_max) (data_min / data_max: the observed range).
-// With ONNX Runtime's defaults (bins = nq = 128) there is one candidate: the whole range.
+// With ONNX Runtime's defaults (bins = nq = 128, on a histogram that has not grown) there is one
+// candidate: the whole range.
 //
 // onnxruntime_percentile_range (HistogramCollector.compute_percentile, symmetric=False, on the
 // same signed histogram): cdf = cumsum(counts / total); lo = edges[first j with cdf[j] >=

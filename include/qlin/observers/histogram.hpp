@@ -722,12 +722,32 @@ inline result<clip_range> mse_search(const double* counts, const double* edges, 
     if (!probe) return probe.error();
   }
   const detail::sq_error_table table(counts, edges, bins, dmin, dmax);
+  // The sweeps revisit (lo, hi) pairs (about 40% of the evaluations on a normal histogram);
+  // `seen` keeps, per pair, its error (exact) or a lower bound of it (an abandoned evaluation).
+  struct known {
+    double value;
+    bool exact;
+  };
+  std::unordered_map<std::uint64_t, known> seen;
   // better(lo, hi, bound, err): the parameters of [lo, hi] exist and their error err < bound.
   auto better = [&](float lo, float hi, double bound, double& err) -> bool {
+    std::uint32_t bl = 0, bh = 0;
+    std::memcpy(&bl, &lo, sizeof bl);
+    std::memcpy(&bh, &hi, sizeof bh);
+    const std::uint64_t key = (std::uint64_t{bl} << 32) | bh;
+    const auto it = seen.find(key);
+    if (it != seen.end()) {
+      if (!(it->second.value < bound)) return false;  // error >= value >= bound (or NaN)
+      if (it->second.exact) {
+        err = it->second.value;
+        return true;
+      }
+    }
     const result<quant_params> p = choose_qparams(lo, hi, opt);
-    if (!p) return false;
-    const double e = table.eval(*p, bound);
-    if (!(e < bound) || !std::isfinite(e)) return false;
+    double e = p ? table.eval(*p, bound) : std::numeric_limits<double>::quiet_NaN();
+    if (!std::isfinite(e)) e = std::numeric_limits<double>::quiet_NaN();  // never better
+    seen[key] = known{e, e < bound};
+    if (!(e < bound)) return false;
     err = e;
     return true;
   };

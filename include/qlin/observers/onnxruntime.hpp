@@ -25,8 +25,9 @@
 // batch does nothing (ONNX Runtime bins it with threshold 0).
 //
 // Range selection: entropy_range(nq) runs onnxruntime_entropy_threshold (entropy.hpp) with
-// num_quantized_bins = nq (ONNX Runtime's default 128; with its default 128 bins the result is
-// the whole [min, max]); percentile_range(P) runs onnxruntime_percentile_range (symmetric=False).
+// num_quantized_bins = nq (ONNX Runtime's default 128; with its default 128 bins and a histogram
+// that never grew, there is one candidate and the result is the observed [min, max]);
+// percentile_range(P) runs onnxruntime_percentile_range (symmetric=False).
 //
 // merge(): identical layouts (bins and threshold) add exactly; otherwise the histogram grows as
 // for a batch with the other's threshold and each of the other's bins is added at its centre
