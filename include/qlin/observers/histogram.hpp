@@ -627,25 +627,34 @@ class sq_error_table {
     // where most of the mass, and so of the error, sits.
     const double kfirst = std::max(m.code(lo_) - 1.0, m.qmin);
     const double klast = std::min(m.code(hi_) + 1.0, m.qmax);
+    if (std::isnan(kfirst) || std::isnan(klast)) return std::numeric_limits<double>::quiet_NaN();
     auto add = [&](double k) {
-      const double u = std::max(m.cell_lo(k), lo_);
-      const double v = std::min(m.cell_hi(k), hi_);
-      if (v > u) sum += cell((k - m.zp) * m.s, u, v);
+      const point u = locate(m.cell_lo(k)), v = locate(m.cell_hi(k));
+      if (v.x > u.x) sum += cell((k - m.zp) * m.s, u, v);
     };
     add(kfirst);
     if (sum >= bound) return sum;
     if (klast > kfirst) add(klast);
     if (sum >= bound) return sum;
+    if (!(kfirst + 1.0 < klast)) return sum;
+    // The interior cells, outwards from kc in both directions; the boundary two neighbouring
+    // cells share ((k + 1/2 - zp) s, exact in both) is located once.
     const double kc = std::min(std::max(m.code(mean_), kfirst + 1.0), klast - 1.0);
+    const point mid = locate(m.cell_hi(kc));
+    point up = mid, down = mid;
     double l = kc, r = kc + 1.0;
     while (l > kfirst || r < klast) {
       if (l > kfirst) {
-        add(l);
+        const point lower = locate(m.cell_lo(l));
+        if (up.x > lower.x) sum += cell((l - m.zp) * m.s, lower, up);
+        up = lower;
         l -= 1.0;
         if (sum >= bound) return sum;
       }
       if (r < klast) {
-        add(r);
+        const point upper = locate(m.cell_hi(r));
+        if (upper.x > down.x) sum += cell((r - m.zp) * m.s, down, upper);
+        down = upper;
         r += 1.0;
         if (sum >= bound) return sum;
       }
@@ -686,13 +695,21 @@ class sq_error_table {
     const double val = s2 - 2.0 * rr * s1 + rr * rr * s0;
     return nonneg_ ? std::max(val, 0.0) : val;
   }
-  // [u, v) inside [lo_, hi_), all of it reconstructed as r.
-  double cell(double r, double u, double v) const noexcept {
-    const std::size_t ja = bin_of(u);
-    if (v >= hi_) return piece(ja, u, e_[ja + 1], r) + whole(ja + 1, b_, r);
-    const std::size_t jb = bin_of(v);
-    if (ja == jb) return piece(ja, u, v, r);
-    return piece(ja, u, e_[ja + 1], r) + whole(ja + 1, jb, r) + piece(jb, e_[jb], v, r);
+  // A cell boundary clipped to [lo_, hi_] and its bin (b_ for hi_).
+  struct point {
+    double x;
+    std::size_t j;
+  };
+  point locate(double x) const noexcept {
+    if (!(x > lo_)) return point{lo_, a_};  // -Inf (the qmin cell) included
+    if (!(x < hi_)) return point{hi_, b_};
+    return point{x, bin_of(x)};
+  }
+  // [u, v) (u.x < v.x, both inside [lo_, hi_]), all of it reconstructed as r.
+  double cell(double r, const point& u, const point& v) const noexcept {
+    if (v.j == b_) return piece(u.j, u.x, e_[u.j + 1], r) + whole(u.j + 1, b_, r);
+    if (u.j == v.j) return piece(u.j, u.x, v.x, r);
+    return piece(u.j, u.x, e_[u.j + 1], r) + whole(u.j + 1, v.j, r) + piece(v.j, e_[v.j], v.x, r);
   }
 
   const double* c_;
