@@ -1011,7 +1011,8 @@ int cmd_calibrate(int argc, char** argv) {
       case observer_name::entropy:
       case observer_name::percentile:
         if (ort_entropy) {
-          orth.observe(x.data(), x.size());
+          const qlin::status so = orth.observe(x.data(), x.size());
+          if (!so) return report(cmd, quoted(path.c_str()) + ": " + so.error().message);
           break;
         }
         if (symmetric || obs == observer_name::entropy) absh.observe(x.data(), x.size());

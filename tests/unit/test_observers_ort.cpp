@@ -60,7 +60,7 @@ TEST_CASE("ort_histogram_observer reproduces ONNX Runtime's collect_value and me
     const auto& name = rows[i][1];
     INFO("case " << name);
     qlin::ort_histogram_observer o(std::stoul(rows[i][3]));
-    for (const auto& b : sets.at(rows[i][2])) o.observe(b.data(), b.size());
+    for (const auto& b : sets.at(rows[i][2])) REQUIRE(o.observe(b.data(), b.size()).has_value());
     const auto& st = rows[i + 1];
     REQUIRE(st[0] == "state");
     CHECK(o.bins() == std::stoul(st[1]));
@@ -125,7 +125,7 @@ TEST_CASE("onnxruntime_entropy_threshold: defaults, smoothing and errors", "[obs
   std::vector<float> x(2000);
   for (auto& v : x) v = nd(rng);
   qlin::ort_histogram_observer o;
-  o.observe(x.data(), x.size());
+  REQUIRE(o.observe(x.data(), x.size()).has_value());
   const auto r = o.entropy_range();
   REQUIRE(r.has_value());
   CHECK(r->lo == o.min());
@@ -162,7 +162,7 @@ TEST_CASE("ort_histogram_observer: growth, zeros, NaN, merge and serialization",
   std::uint64_t finite = 0;
   for (const auto& b : batches) {
     const double before = o.threshold();
-    o.observe(b.data(), b.size());
+    REQUIRE(o.observe(b.data(), b.size()).has_value());
     CHECK(o.threshold() >= before);
     CHECK((o.bins() - 64) % 2 == 0);
     std::uint64_t s = 0;
@@ -194,12 +194,12 @@ TEST_CASE("ort_histogram_observer: growth, zeros, NaN, merge and serialization",
 
   // merge: identical layouts add exactly; otherwise the counts and the range are kept
   qlin::ort_histogram_observer a(64), b(64);
-  a.observe(batches[0].data(), batches[0].size());
-  b.observe(batches[0].data(), batches[0].size());
+  REQUIRE(a.observe(batches[0].data(), batches[0].size()).has_value());
+  REQUIRE(b.observe(batches[0].data(), batches[0].size()).has_value());
   REQUIRE(a.merge(b).has_value());
   for (std::size_t j = 0; j < a.bins(); ++j) CHECK(a.counts()[j] == 2 * b.counts()[j]);
   qlin::ort_histogram_observer c(64);
-  c.observe(batches[4].data(), batches[4].size());
+  REQUIRE(c.observe(batches[4].data(), batches[4].size()).has_value());
   REQUIRE(a.merge(c).has_value());
   CHECK(a.finite_count() == 900);
   CHECK(a.max() == std::max(b.max(), c.max()));
@@ -209,11 +209,30 @@ TEST_CASE("ort_histogram_observer: growth, zeros, NaN, merge and serialization",
   // all zeros first: threshold 0 and range (-0.5, 0.5), then growth keeps the zero counts
   qlin::ort_histogram_observer z(16);
   const std::vector<float> zeros(10, 0.0f);
-  z.observe(zeros.data(), zeros.size());
+  REQUIRE(z.observe(zeros.data(), zeros.size()).has_value());
   CHECK(z.threshold() == 0.0);
   CHECK(z.edges().front() == -0.5f);
   CHECK(z.counts()[8] == 10);
-  z.observe(batches[0].data(), batches[0].size());
+  REQUIRE(z.observe(batches[0].data(), batches[0].size()).has_value());
   CHECK(z.bins() == 16);
   CHECK(z.finite_count() == 310);
+
+  // a batch 1e12 times wider than the first would need ~2e12 bins (ONNX Runtime allocates them):
+  // refused, nothing changes
+  qlin::ort_histogram_observer g(128);
+  const std::vector<float> small{1e-6f, -2e-6f}, huge{3e6f, 1.0f, std::numeric_limits<float>::quiet_NaN()};
+  REQUIRE(g.observe(small.data(), small.size()).has_value());
+  const auto before = g.serialize();
+  const auto st = g.observe(huge.data(), huge.size());
+  REQUIRE(!st.has_value());
+  CHECK(st.error().code == qlin::errc::unsupported);
+  CHECK(g.serialize() == before);
+  qlin::ort_histogram_observer wide(128);
+  REQUIRE(wide.observe(huge.data(), huge.size()).has_value());
+  CHECK(!g.merge(wide).has_value());
+  CHECK(g.serialize() == before);
+  // a growth that fits still works (6000x wider: ~770000 bins)
+  const std::vector<float> ok_batch{2e-6f * 6000.0f};
+  REQUIRE(g.observe(ok_batch.data(), ok_batch.size()).has_value());
+  CHECK(g.bins() <= (std::size_t{1} << 24));
 }

@@ -22,7 +22,9 @@
 //   floor(f32(f32(x - f32(lo)) * f32(nb / (hi - lo)))), moved down one if x < edges[i] and up one
 //   if x >= edges[i + 1] (never past the last bin, which includes its right edge).
 // NaN / +-Inf are skipped and counted (ONNX Runtime would propagate them into the range); an empty
-// batch does nothing (ONNX Runtime bins it with threshold 0).
+// batch does nothing (ONNX Runtime bins it with threshold 0). A growth beyond 2^24 bins (a batch
+// ~10^7 times wider than the first) returns errc::unsupported from observe() / merge() and changes
+// nothing.
 //
 // Range selection: entropy_range(nq) runs onnxruntime_entropy_threshold (entropy.hpp) with
 // num_quantized_bins = nq (ONNX Runtime's default 128; with its default 128 bins and a histogram
@@ -111,13 +113,18 @@ class ort_histogram_observer {
   /// np.histogram's float32 edges of the current layout.
   std::vector<float> edges() const { return detail::np_histogram_edges(lo(), hi(), counts_.size()); }
 
-  void observe(const float* data, std::size_t n) {
-    if (n == 0) return;
+  /// errc::unsupported (state unchanged) when the growth would need more than 2^24 bins (ONNX
+  /// Runtime allocates them, or runs out of memory).
+  status observe(const float* data, std::size_t n) {
+    if (n == 0) return ok();
     const minmax_summary b = detail::reduce_minmax(data, n);
-    nonfinite_ += b.nonfinite;
-    if (!b.has_range()) return;
+    if (!b.has_range()) {
+      nonfinite_ += b.nonfinite;
+      return ok();
+    }
     const float bt = std::max(std::fabs(b.min), std::fabs(b.max));
-    grow(bt);
+    if (!grow(bt)) return fail(errc::unsupported, "the histogram would grow beyond 2^24 bins");
+    nonfinite_ += b.nonfinite;
     const std::vector<float> e = edges();
     const auto lo_f = static_cast<float>(lo());
     const auto norm_f = static_cast<float>(static_cast<double>(counts_.size()) / (hi() - lo()));
@@ -130,6 +137,7 @@ class ort_histogram_observer {
     min_ = std::min(min_, b.min);
     max_ = std::max(max_, b.max);
     finite_ += b.finite;
+    return ok();
   }
 
   /// See the header comment; errc::invalid_argument if the initial bin counts differ.
@@ -146,7 +154,10 @@ class ort_histogram_observer {
     if (other.counts_.size() == counts_.size() && other.th_ == th_) {
       for (std::size_t j = 0; j < counts_.size(); ++j) counts_[j] += other.counts_[j];
     } else {
-      grow(std::max(std::fabs(other.min_), std::fabs(other.max_)));
+      if (!grow(std::max(std::fabs(other.min_), std::fabs(other.max_)))) {
+        nonfinite_ -= other.nonfinite_;
+        return fail(errc::unsupported, "the histogram would grow beyond 2^24 bins");
+      }
       const std::vector<float> e = edges();
       const std::vector<float> oe = other.edges();
       const auto lo_f = static_cast<float>(lo());
@@ -217,7 +228,7 @@ class ort_histogram_observer {
     const std::uint8_t f32 = r.u8();
     const float mn = r.f32(), mx = r.f32();
     const std::uint64_t fin = r.u64(), nonfin = r.u64();
-    if (!r.ok() || !valid(ib) || nb < ib || (nb - ib) % 2 != 0 || nb > (std::uint64_t{1} << 26) ||
+    if (!r.ok() || !valid(ib) || nb < ib || (nb - ib) % 2 != 0 || nb > (std::uint64_t{1} << 24) ||
         r.remaining() != nb * 8u || f32 > 1) {
       return detail::corrupt("corrupt or truncated ort_histogram_observer state");
     }
@@ -270,29 +281,33 @@ class ort_histogram_observer {
     return i;
   }
 
-  // The layout for a batch (or shard) of threshold bt (see the header comment).
-  void grow(float bt) {
+  // The layout for a batch (or shard) of threshold bt (see the header comment); false (nothing
+  // changed) when it would exceed 2^24 bins.
+  bool grow(float bt) {
     const double b = static_cast<double>(bt);
     if (!has_range() && th_ == 0.0) {
       th_ = b;  // the first batch
       th_f32_ = true;
-      return;
+      return true;
     }
-    if (b <= th_) return;
+    if (b <= th_) return true;
     if (th_ == 0.0) {
       th_ = b;
       th_f32_ = true;
-      return;
+      return true;
     }
     const std::size_t nb = counts_.size();
     const double stride = 2.0 * th_ / static_cast<double>(nb);
     const double diff = th_f32_ ? static_cast<double>(bt - static_cast<float>(th_)) : b - th_;
-    const auto k = static_cast<std::size_t>(detail::py_floordiv(diff, stride) + 1.0);
+    const double kd = detail::py_floordiv(diff, stride) + 1.0;
+    if (!(kd <= static_cast<double>(((std::size_t{1} << 24) - nb) / 2))) return false;
+    const auto k = static_cast<std::size_t>(kd);
     std::vector<std::uint64_t> next(nb + 2 * k, 0);
     for (std::size_t j = 0; j < nb; ++j) next[k + j] = counts_[j];
     counts_.swap(next);
     th_ = static_cast<double>(k) * stride + th_;
     th_f32_ = false;
+    return true;
   }
 
   std::size_t init_bins_;
