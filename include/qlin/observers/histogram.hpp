@@ -46,10 +46,13 @@
 //   mse_search              qlin's own: the range whose parameters (choose_qparams with the caller's
 //                           options, zero-point rounding included) minimize the expected squared
 //                           error, the mass of each bin spread uniformly over the part of the bin
-//                           inside the observed [min, max]. Candidates: every bin edge (coordinate
-//                           descent over min and max for affine, a 1-D scan of amax for symmetric),
-//                           started from the full range and from torch's L2 choice, so its modelled
-//                           error never exceeds that of either.
+//                           inside the observed [min, max], except one value at min and one at max
+//                           in the bins holding them (the model above detail::expected_sq_error).
+//                           Candidates: every bin edge (coordinate descent over min and max for
+//                           affine, a 1-D scan of amax for symmetric), started from the full range
+//                           and from torch's L2 choice, so its modelled error never exceeds that of
+//                           either. Each candidate costs O(quantization cells) (sq_error_table).
+//   ort_histogram_observer  (onnxruntime.hpp) ONNX Runtime's signed entropy histogram.
 //   entropy / percentile    tensorrt_entropy_amax / percentile_amax (entropy.hpp) on the |x| histogram.
 //   two-sided percentile    on the signed histogram: [q((100 - P) / 2), q((100 + P) / 2)].
 //
@@ -60,6 +63,7 @@
 //      f32 max, u64 finite, u64 nonfinite, bins x f32 counts
 //   u8 flavour 2 (abs_histogram_observer): u32 initial bins, f32 fixed_amax (0 = none), f32 max,
 //      u64 finite, u64 nonfinite, u64 nbins, u64 nedges, nbins x u64 counts, nedges x f32 edges
+//   u8 flavour 3: ort_histogram_observer (onnxruntime.hpp)
 // Every inconsistent, truncated or trailing byte gives errc::corrupt_data.
 #ifndef QLIN_OBSERVERS_HISTOGRAM_HPP_
 #define QLIN_OBSERVERS_HISTOGRAM_HPP_
