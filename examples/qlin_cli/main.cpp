@@ -171,6 +171,7 @@ const char* const usage_requantize =
 const char* const usage_calibrate =
     "usage: qlin calibrate --observer minmax|moving-average|histogram|entropy|percentile|mse|admm\n"
     "                      [--averaging-constant C] [--bins N] [--percentile P] [--axis K]\n"
+    "                      [--entropy-variant tensorrt|onnxruntime]\n"
     "                      [range options] BATCH.npy [BATCH.npy ...]\n"
     "\n"
     "Feeds each float32 BATCH.npy to the observer as one batch, in order, and prints\n"
@@ -181,7 +182,9 @@ const char* const usage_calibrate =
     "  moving-average   PyTorch's MovingAverageMinMaxObserver, --averaging-constant C (0.01)\n"
     "  histogram        PyTorch's HistogramObserver L2 search on qlin's exact histogram\n"
     "  mse              qlin's search for the range of least expected quantization error\n"
-    "  entropy          TensorRT's KL threshold on the |x| histogram (affine: clipped to the data)\n"
+    "  entropy          TensorRT's KL threshold on the |x| histogram (affine: clipped to the data);\n"
+    "                   --entropy-variant onnxruntime: ONNX Runtime's on its signed histogram\n"
+    "                   (--bins default 128, 128 quantized bins or --bins if fewer)\n"
     "  percentile       --percentile P (99.99): TensorRT's on |x| with --scheme symmetric, else\n"
     "                   two-sided [(100-P)/2, (100+P)/2] percent\n"
     "  admm             MNN's ADMM scales over all batches concatenated (per channel with --axis K);\n"
@@ -911,7 +914,12 @@ int cmd_calibrate(int argc, char** argv) {
   parsed_args a;
   const parse_outcome po = parse_args(
       cmd, argc, argv,
-      with_range({{"--observer", true}, {"--averaging-constant", true}, {"--bins", true}, {"--percentile", true}, {"--axis", true}}),
+      with_range({{"--observer", true},
+                  {"--averaging-constant", true},
+                  {"--bins", true},
+                  {"--percentile", true},
+                  {"--axis", true},
+                  {"--entropy-variant", true}}),
       usage_calibrate, true, a);
   if (po != parse_outcome::ok) return po == parse_outcome::help ? exit_ok : exit_error;
   if (!require(cmd, a, "--observer")) return exit_error;
@@ -932,6 +940,15 @@ int cmd_calibrate(int argc, char** argv) {
   if (a.has("--bins") && !histogram_based) return report(cmd, "--bins applies to the histogram-based observers only");
   if (a.has("--percentile") && obs != observer_name::percentile) return report(cmd, "--percentile applies to --observer percentile only");
   if (a.has("--axis") && histogram_based) return report(cmd, "--axis: the histogram-based observers are per tensor");
+  bool ort_entropy = false;  // --entropy-variant onnxruntime
+  if (a.has("--entropy-variant")) {
+    if (obs != observer_name::entropy) return report(cmd, "--entropy-variant applies to --observer entropy only");
+    const std::string v = a.get("--entropy-variant");
+    if (v != "tensorrt" && v != "onnxruntime") {
+      return report(cmd, "--entropy-variant: unknown variant " + quoted(v.c_str()) + " (expected tensorrt or onnxruntime)");
+    }
+    ort_entropy = v == "onnxruntime";
+  }
   if (rc.scheme == scheme_kind::affine_float && obs != observer_name::minmax && obs != observer_name::moving_average) {
     return report(cmd, "--scheme affine-float applies to minmax and moving-average only");
   }
@@ -940,7 +957,7 @@ int cmd_calibrate(int argc, char** argv) {
     if (!opt_float(cmd, a, "--averaging-constant", c)) return exit_error;
     if (!(c >= 0.0f && c <= 1.0f)) return report(cmd, "--averaging-constant must lie in [0, 1]");
   }
-  std::int32_t bins = 2048;
+  std::int32_t bins = ort_entropy ? 128 : 2048;  // ONNX Runtime's EntropyCalibrater default: 128
   if (a.has("--bins")) {
     if (!opt_int32(cmd, a, "--bins", bins)) return exit_error;
     if (bins < 2 || bins > (1 << 24)) return report(cmd, "--bins must lie in [2, 16777216]");
@@ -968,6 +985,7 @@ int cmd_calibrate(int argc, char** argv) {
   qlin::per_channel_moving_average_minmax_observer pma(c);
   qlin::histogram_observer hist(static_cast<std::size_t>(bins));
   qlin::abs_histogram_observer absh(static_cast<std::size_t>(bins));
+  qlin::ort_histogram_observer orth(static_cast<std::size_t>(bins));
   std::vector<std::vector<float>> admm_channels;  // per channel, all batches in order
 
   for (const std::string& path : a.positional) {
@@ -1002,6 +1020,11 @@ int cmd_calibrate(int argc, char** argv) {
       case observer_name::mse: hist.observe(x.data(), x.size()); break;
       case observer_name::entropy:
       case observer_name::percentile:
+        if (ort_entropy) {
+          const qlin::status so = orth.observe(x.data(), x.size());
+          if (!so) return report(cmd, quoted(path.c_str()) + ": " + so.error().message);
+          break;
+        }
         if (symmetric || obs == observer_name::entropy) absh.observe(x.data(), x.size());
         if (!symmetric) hist.observe(x.data(), x.size());
         if (!symmetric) mm.observe(x.data(), x.size());
@@ -1085,6 +1108,12 @@ int cmd_calibrate(int argc, char** argv) {
     const qlin::result<qlin::clip_range> r = hist.select_range(m, o, pct);
     if (!r) return report(cmd, r.error().message);
     if (!from_range(r->min, r->max)) return exit_error;
+    return print_calibration(cmd, out);
+  }
+  if (ort_entropy) {  // ONNX Runtime: (lo, hi) on the signed histogram, 128 quantized bins (or bins)
+    const auto r = orth.entropy_range(std::min<std::size_t>(128, static_cast<std::size_t>(bins)));
+    if (!r) return report(cmd, r.error().message);
+    if (!from_range(r->lo, r->hi)) return exit_error;
     return print_calibration(cmd, out);
   }
   // entropy (either scheme) and symmetric percentile: TensorRT on |x|.

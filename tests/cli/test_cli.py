@@ -1028,6 +1028,35 @@ for ob in ("histogram", "mse", "entropy", "percentile"):
         sc, zp = torch_qparams(lo_, hi_, lq, hq, symmetric=sym, signed=dt == "int8")
         check("calibrate %s params of the range" % ob, f32_bits(obj["scale"][0]) == f32_bits(sc) and obj["zero_point"][0] == zp,
               "%r vs %r %r" % (obj, sc, zp))
+# --entropy-variant onnxruntime: ONNX Runtime's defaults (128 bins, 128 quantized bins) on one batch
+# leave one candidate, the whole histogram, clipped to the data: the observed range (a later batch
+# with a larger threshold grows the histogram and adds candidates); with more bins a range inside
+# the data, and the parameters of the printed range. tensorrt is the default variant.
+mn1, mx1 = min(cal1), max(cal1)
+for dt, sym in (("uint8", False), ("int8", True)):
+    base = ["calibrate", "--observer", "entropy", "--dtype", dt] + (["--scheme", "symmetric"] if sym else [])
+    obj = run_json("calibrate entropy onnxruntime %s" % dt, base + ["--entropy-variant", "onnxruntime", c1])
+    if obj is not None:
+        lo_, hi_ = (-max(-mn1, mx1), max(-mn1, mx1)) if sym else (mn1, mx1)
+        lq, hq = qrange(dt)
+        sc, zp = torch_qparams(lo_, hi_, lq, hq, symmetric=sym, signed=dt == "int8")
+        params_check("calibrate entropy onnxruntime defaults %s" % dt, obj, sc, zp, lo_, hi_)
+    obj = run_json("calibrate entropy onnxruntime 1024 %s" % dt, base + ["--entropy-variant", "onnxruntime", "--bins", "1024", c1, c2])
+    if obj is not None:
+        lo_, hi_ = obj["min"][0], obj["max"][0]
+        check("calibrate entropy onnxruntime 1024 range", mn <= lo_ < hi_ <= mx if not sym else lo_ == -hi_ <= max(-mn, mx), repr(obj))
+        check("calibrate entropy onnxruntime 1024 clips", hi_ < (max(-mn, mx) if sym else mx), repr(obj))
+        lq, hq = qrange(dt)
+        sc, zp = torch_qparams(lo_, hi_, lq, hq, symmetric=sym, signed=dt == "int8")
+        check("calibrate entropy onnxruntime params of the range", f32_bits(obj["scale"][0]) == f32_bits(sc) and obj["zero_point"][0] == zp,
+              "%r vs %r %r" % (obj, sc, zp))
+    check("calibrate entropy tensorrt is the default",
+          run_json("calibrate entropy tensorrt", base + ["--entropy-variant", "tensorrt", c1, c2]) == run_json("calibrate entropy", base + [c1, c2]))
+expect_error("calibrate entropy variant unknown", ["calibrate", "--observer", "entropy", "--entropy-variant", "mxnet", c1], "unknown variant")
+expect_error("calibrate entropy variant with mse", ["calibrate", "--observer", "mse", "--entropy-variant", "onnxruntime", c1],
+             "--entropy-variant")
+expect_error("calibrate entropy onnxruntime no finite values", ["calibrate", "--observer", "entropy", "--entropy-variant", "onnxruntime",
+                                                            write_npy("nonfinite_ort.npy", "<f4", (2,), [NAN, INF])])
 # percentile 100 on |x|: TensorRT's edges[first bin where the float cdf reaches 1] (or edges[len]
 # when rounding keeps it below 1), within one bin of max|x|
 obj = run_json("calibrate percentile 100", ["calibrate", "--observer", "percentile", "--percentile", "100", "--scheme",

@@ -64,6 +64,9 @@ datasets = {
     "small": [normal(800, 0.05)],
     "const": [np.full(50, 2.5, np.float32)],
     "const_then": [np.full(50, 2.5, np.float32), normal(500, 2.0)],
+    # added for the mse search: sparse (fewer values than bins) and heavy-tailed (Student t, 3 dof)
+    "sparse": [normal(300, 2.0)],
+    "heavy": [rng.standard_t(3, 2000).astype(np.float32), rng.standard_t(3, 2000).astype(np.float32)],
 }
 
 lines = []
@@ -78,7 +81,9 @@ CASES = [("normal", "uint8", "affine"), ("normal", "int8", "symmetric"), ("norma
          ("positive", "uint8", "affine"), ("relu2", "uint8", "affine"), ("negative", "int8", "affine"),
          ("outliers", "uint8", "affine"), ("outliers", "int8", "symmetric"), ("shrink", "uint8", "affine"),
          ("small", "uint8", "affine"), ("const", "uint8", "affine"), ("const_then", "uint8", "affine"),
-         ("relu2", "uint8", "symmetric"), ("wide", "int8", "affine")]
+         ("relu2", "uint8", "symmetric"), ("wide", "int8", "affine"),
+         ("sparse", "uint8", "affine"), ("sparse", "int8", "symmetric"), ("heavy", "uint8", "affine"),
+         ("heavy", "int8", "symmetric"), ("heavy", "int8", "affine")]
 DT = {"int8": torch.qint8, "uint8": torch.quint8}
 SC = {"affine": torch.per_tensor_affine, "symmetric": torch.per_tensor_symmetric}
 for dname, dt, sc in CASES:

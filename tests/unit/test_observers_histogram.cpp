@@ -138,10 +138,25 @@ TEST_CASE("mse search is at least as good as torch's HistogramObserver", "[obser
     REQUIRE(p.has_value());
     const double ours = quant_mse(batches, *p), theirs = quant_mse(batches, torch_p);
     INFO("mse qlin " << ours << " torch " << theirs);
-    // The search minimizes the error modelled from the histogram; on sparse data (800 values in
-    // 2048 bins, case small_uint8_affine) the real error can exceed torch's by a hair (4.5e-4
-    // relative). Strictly better or equal everywhere else.
-    CHECK(ours <= theirs * (1.0 + 1e-3));
+    // Under the model the search minimizes (the histogram's expected error), ours never loses.
+    const std::size_t last = static_cast<std::size_t>(qlin::detail::grid_index(h.max(), h.exponent()) - h.origin());
+    const std::vector<double> e = h.edges();
+    std::vector<double> cnt(last + 1);
+    for (std::size_t j = 0; j <= last; ++j) cnt[j] = static_cast<double>(h.counts()[j]);
+    const double m_ours = qlin::detail::expected_sq_error(cnt.data(), e.data(), last + 1, h.min(), h.max(), *p);
+    const double m_theirs = qlin::detail::expected_sq_error(cnt.data(), e.data(), last + 1, h.min(), h.max(), torch_p);
+    CHECK(m_ours <= m_theirs);
+    // On the real data: never worse, except on a sparse histogram (fewer values than bins in the
+    // range: small_uint8_affine, 800 values in ~1300 bins). There the real error also depends on
+    // where each value sits inside its bin, which no histogram records, and torch's range is 4.5e-4
+    // better on the data while 8e-4 worse in expectation (docs/observers.md, "The mse search").
+    // There the bound is 1e-3.
+    const bool sparse = h.finite_count() < last + 1;
+    if (sparse) {
+      CHECK(ours <= theirs * (1.0 + 1e-3));
+    } else {
+      CHECK(ours <= theirs);
+    }
     strict += ours <= theirs;
     ++total;
     // (The torch113 observer's histogram drops values outside the int()-truncated range, so an

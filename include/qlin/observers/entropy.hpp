@@ -1,5 +1,5 @@
-// observers/entropy.hpp: clipping thresholds from a histogram: TensorRT's entropy (KL) search and
-// the percentile rule, as free functions on a fixed (counts, edges) histogram.
+// observers/entropy.hpp: clipping thresholds from a histogram: TensorRT's and ONNX Runtime's entropy
+// (KL) searches and their percentile rules, as free functions on a fixed (counts, edges) histogram.
 //
 // Copyright 2026 The qlin Authors. SPDX-License-Identifier: Apache-2.0
 //
@@ -32,6 +32,36 @@
 // (double, in order), idx = the first j with cdf[j] >= percentile / 100, amax = f32(edges[idx]).
 // The percentile must lie in [0, 100].
 //
+// onnxruntime_entropy_threshold (ONNX Runtime's HistogramCollector.get_entropy_threshold,
+// microsoft/onnxruntime @ b15ffcdd9e362b9bd2e809b79b02b76611e281f1 calibrate.py, smooth_distribution
+// in quant_utils.py @ 20e3ace0bbf50a3b69d8c33e76f212512938547a; reference/SEMANTICS.md section 6.2),
+// on a SIGNED histogram symmetric about 0 (ort_histogram_observer in onnxruntime.hpp collects one):
+//   1. zero = bins / 2, half = nq / 2 (nq = num_quantized_bins). For i = half .. zero:
+//      start = zero - i, end = min(zero + i + 1, bins); the candidate is (edges[start], edges[end]).
+//   2. p = counts[start..end) with the left outliers sum(counts[..start)) added to p[0] and the
+//      right ones sum(counts[end..)) to p[last].
+//   3. m = len / nq; group g (g < nq) covers [g m, (g + 1) m) of the slice WITHOUT outliers; the
+//      leftover len - nq m bins are added to group nq - 1's sum but not expanded into. q over a
+//      group = group sum / (number of non-zero p in the group), on every position of the group
+//      (zeros included), truncated to int64; leftover positions keep q = 0.
+//   4. smooth_distribution (eps = 1e-4, float32) on p and on q: zeros become f32(1e-4), non-zeros
+//      f32(v) - f32(1e-4 n_zeros / n_nonzeros). An all-zero q gives KL = +Inf.
+//   5. KL = sum P ln(P / Q), P and Q the smoothed p and q normalized, in float32 as
+//      scipy.stats.entropy computes it for float32 input: np.sum (numpy's pairwise float32
+//      summation), float32 division, rel_entr per element in double rounded to float32, np.sum.
+//      The KL curve is flat near its minimum, so summing in double instead would move the
+//      threshold by several bins. (numpy's and the C library's log may differ in the last bit of
+//      a double, so exact ties can in principle still resolve differently; the tests ask for ONNX
+//      Runtime's threshold to within one bin.)
+//   6. The FIRST minimum wins; (lo, hi) = (edges[start], edges[end]), then lo = max(lo, data_min)
+//      and hi = min(hi, data_max) (data_min / data_max: the observed range).
+// With ONNX Runtime's defaults (bins = nq = 128, on a histogram that has not grown) there is one
+// candidate: the whole range.
+//
+// onnxruntime_percentile_range (HistogramCollector.compute_percentile, symmetric=False, on the
+// same signed histogram): cdf = cumsum(counts / total); lo = edges[first j with cdf[j] >=
+// (100 - P) / 200], hi = edges[first j with cdf[j] >= 1 - (100 - P) / 200], clipped the same way.
+//
 // Errors: errc::invalid_argument for a null or empty histogram, bins + 1 edges that are not
 // finite and ascending, num_bits outside [2, 16], stride 0, or start_bin outside [1, bins];
 // errc::no_finite_values for a histogram with no counts (percentile; the entropy search follows
@@ -39,6 +69,7 @@
 #ifndef QLIN_OBSERVERS_ENTROPY_HPP_
 #define QLIN_OBSERVERS_ENTROPY_HPP_
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -165,6 +196,161 @@ inline result<float> percentile_amax(const std::uint64_t* counts, const double* 
     }
   }
   return static_cast<float>(edges[idx]);
+}
+
+/// A clipping threshold pair from onnxruntime_entropy_threshold / percentile_range (lo <= hi when
+/// data_min / data_max are the range of the values the histogram counts).
+struct threshold_range {
+  float lo = 0.0f;
+  float hi = 0.0f;
+};
+
+namespace detail {
+
+/// smooth_distribution(v, eps = 1e-4) of quant_utils.py in float32 (see the header comment);
+/// false when every entry is 0 (ONNX Runtime: KL = +Inf).
+inline bool ort_smooth(const std::vector<double>& v, std::vector<float>& out) {
+  std::size_t n0 = 0;
+  for (double x : v) n0 += x == 0.0 ? 1u : 0u;
+  const std::size_t n1 = v.size() - n0;
+  if (n1 == 0) return false;
+  const float eps = static_cast<float>(1e-4);
+  const auto eps1 = static_cast<float>(1e-4 * static_cast<double>(n0) / static_cast<double>(n1));
+  out.resize(v.size());
+  for (std::size_t j = 0; j < v.size(); ++j) out[j] = v[j] == 0.0 ? eps : static_cast<float>(v[j]) - eps1;
+  return true;
+}
+
+/// numpy 1.24's np.sum of a contiguous float32 vector: pairwise summation with float32
+/// accumulators (blocks of at most 128 summed in 8 interleaved lanes, larger ranges split in two
+/// at a multiple of 8 near the middle).
+inline float numpy_sum_f32(const float* a, std::size_t n) noexcept {
+  if (n < 8) {
+    float r = 0.0f;
+    for (std::size_t i = 0; i < n; ++i) r += a[i];
+    return r;
+  }
+  if (n <= 128) {
+    float r[8];
+    for (std::size_t j = 0; j < 8; ++j) r[j] = a[j];
+    std::size_t i = 8;
+    for (; i < n - n % 8; i += 8)
+      for (std::size_t j = 0; j < 8; ++j) r[j] += a[i + j];
+    float res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) res += a[i];
+    return res;
+  }
+  std::size_t n2 = n / 2;
+  n2 -= n2 % 8;
+  return numpy_sum_f32(a, n2) + numpy_sum_f32(a + n2, n - n2);
+}
+
+/// scipy.stats.entropy(p, q) for float32 vectors of positive entries, as scipy computes it:
+/// p / np.sum(p) and q / np.sum(q) in float32, rel_entr per element in double rounded to float32,
+/// np.sum of those in float32.
+inline float ort_kl(std::vector<float>& p, std::vector<float>& q) {
+  const float sp = numpy_sum_f32(p.data(), p.size());
+  const float sq = numpy_sum_f32(q.data(), q.size());
+  for (std::size_t j = 0; j < p.size(); ++j) {
+    const auto pj = static_cast<double>(p[j] / sp);
+    const auto qj = static_cast<double>(q[j] / sq);
+    p[j] = pj > 0.0 ? static_cast<float>(pj * std::log(pj / qj)) : 0.0f;
+  }
+  return numpy_sum_f32(p.data(), p.size());
+}
+
+}  // namespace detail
+
+/// ONNX Runtime's entropy threshold on a signed histogram (see the header comment). Errors:
+/// errc::invalid_argument for a bad histogram or num_quantized_bins outside [2, bins] (ONNX
+/// Runtime needs nq / 2 <= bins / 2), errc::no_finite_values for a histogram without counts.
+inline result<threshold_range> onnxruntime_entropy_threshold(const std::uint64_t* counts, const double* edges,
+                                                             std::size_t bins, std::size_t num_quantized_bins,
+                                                             float data_min, float data_max) {
+  const status s = detail::check_histogram(counts, edges, bins);
+  if (!s) return s.error();
+  if (num_quantized_bins < 2 || num_quantized_bins > bins) {
+    return fail(errc::invalid_argument, "num_quantized_bins must lie in [2, bins]");
+  }
+  if (!(data_min <= data_max)) return fail(errc::invalid_argument, "data_min must not exceed data_max");
+  std::uint64_t total = 0;
+  for (std::size_t j = 0; j < bins; ++j) total += counts[j];
+  if (total == 0) return fail(errc::no_finite_values, "the histogram holds no values");
+  const std::size_t nq = num_quantized_bins;
+  const std::size_t zero = bins / 2, half = nq / 2;
+  // prefix[j] = sum(counts[0..j)), exact in uint64.
+  std::vector<std::uint64_t> prefix(bins + 1, 0);
+  for (std::size_t j = 0; j < bins; ++j) prefix[j + 1] = prefix[j] + counts[j];
+  std::vector<double> p, q;
+  std::vector<float> ps, qs;
+  float best = 0.0f;
+  bool have = false;
+  std::size_t best_start = 0, best_end = bins;
+  for (std::size_t i = half; i <= zero; ++i) {
+    const std::size_t start = zero - i;
+    const std::size_t end = std::min(zero + i + 1, bins);
+    const std::size_t len = end - start;
+    p.assign(counts + start, counts + end);
+    p.front() += static_cast<double>(prefix[start]);
+    p.back() += static_cast<double>(prefix[bins] - prefix[end]);
+    const std::size_t m = len / nq;
+    q.assign(len, 0.0);
+    for (std::size_t g = 0; g < nq && m > 0; ++g) {
+      const std::size_t a = start + g * m;
+      std::uint64_t sum = prefix[a + m] - prefix[a];
+      if (g + 1 == nq) sum += prefix[end] - prefix[start + nq * m];
+      std::size_t nz = 0;
+      for (std::size_t j = g * m; j < (g + 1) * m; ++j) nz += p[j] != 0.0 ? 1u : 0u;
+      if (nz == 0) continue;
+      // float(sum) / float(nz) stored into an int64 array: truncation toward zero.
+      const double v = std::trunc(static_cast<double>(sum) / static_cast<double>(nz));
+      for (std::size_t j = g * m; j < (g + 1) * m; ++j) q[j] = v;
+    }
+    float kl = std::numeric_limits<float>::infinity();
+    if (detail::ort_smooth(q, qs)) {
+      (void)detail::ort_smooth(p, ps);
+      kl = detail::ort_kl(ps, qs);
+    }
+    if (!have || kl < best) {  // np.argmin: the first minimum
+      best = kl;
+      best_start = start;
+      best_end = end;
+      have = true;
+    }
+  }
+  threshold_range r{static_cast<float>(edges[best_start]), static_cast<float>(edges[best_end])};
+  if (r.lo < data_min) r.lo = data_min;
+  if (r.hi > data_max) r.hi = data_max;
+  return r;
+}
+
+/// ONNX Runtime's asymmetric percentile range on a signed histogram (see the header comment).
+inline result<threshold_range> onnxruntime_percentile_range(const std::uint64_t* counts, const double* edges,
+                                                            std::size_t bins, double percentile, float data_min,
+                                                            float data_max) {
+  const status s = detail::check_histogram(counts, edges, bins);
+  if (!s) return s.error();
+  if (!(percentile >= 0.0 && percentile <= 100.0)) return fail(errc::invalid_argument, "the percentile must lie in [0, 100]");
+  if (!(data_min <= data_max)) return fail(errc::invalid_argument, "data_min must not exceed data_max");
+  double total = 0.0;
+  for (std::size_t j = 0; j < bins; ++j) total += static_cast<double>(counts[j]);
+  if (!(total > 0.0)) return fail(errc::no_finite_values, "the histogram holds no values");
+  const double cut = (100.0 - percentile) / 200.0;
+  const double lo_t = cut, hi_t = 1.0 - cut;
+  std::size_t lo = bins, hi = bins;  // searchsorted gives len(cdf) when every cdf < target
+  double cdf = 0.0;
+  for (std::size_t j = 0; j < bins; ++j) {
+    cdf += static_cast<double>(counts[j]) / total;
+    if (lo == bins && cdf >= lo_t) lo = j;
+    if (cdf >= hi_t) {
+      hi = j;
+      break;
+    }
+  }
+  threshold_range r{static_cast<float>(edges[lo]), static_cast<float>(edges[hi])};
+  if (r.lo < data_min) r.lo = data_min;
+  if (r.hi > data_max) r.hi = data_max;
+  return r;
 }
 
 }  // namespace qlin
