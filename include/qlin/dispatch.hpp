@@ -56,40 +56,53 @@ namespace qlin {
 namespace dispatch {
 
 /// The kernels of one arch, as function pointers with the signatures of qlin::quantize & co.
+/// Every pointer is non-null: an arch TU fills a table with make_table<A>(), scalar_table() with
+/// the scalar reference.
 struct kernel_table {
+  /// The signature of qlin::quantize<T> (float to T, per-tensor parameters).
   template <class T>
   using quantize_fn = void (*)(const float*, std::size_t, T*, const quant_params&, quantize_method) noexcept;
+  /// The signature of qlin::dequantize<T>.
   template <class T>
   using dequantize_fn = void (*)(const T*, std::size_t, float*, const quant_params&) noexcept;
+  /// The signature of qlin::requantize<T>.
   template <class T>
   using requantize_fn = void (*)(const std::int32_t*, std::size_t, T*, const requantize_params&) noexcept;
+  /// The signature of qlin::requantize_rows<T> with per-tensor parameters.
   template <class T>
   using requantize_rows_fn = void (*)(const std::int32_t*, std::size_t, std::size_t, const std::int32_t*, T*,
                                       const requantize_params&) noexcept;
+  /// The signature of qlin::requantize_rows<T> with per-channel parameters.
   template <class T>
   using requantize_rows_pc_fn = void (*)(const std::int32_t*, std::size_t, std::size_t, const std::int32_t*, T*,
                                          const per_channel_requantize_params&) noexcept;
 
+  /// The arch: "avx512bw", "avx2", "sse4.1", "sse2" (xsimd's names) or "scalar".
   const char* name;
-  quantize_fn<std::int8_t> quantize_s8;
-  quantize_fn<std::uint8_t> quantize_u8;
-  quantize_fn<std::int16_t> quantize_s16;
-  dequantize_fn<std::int8_t> dequantize_s8;
-  dequantize_fn<std::uint8_t> dequantize_u8;
-  dequantize_fn<std::int16_t> dequantize_s16;
-  requantize_fn<std::int8_t> requantize_s8;
-  requantize_fn<std::uint8_t> requantize_u8;
-  requantize_fn<std::int16_t> requantize_s16;
-  requantize_rows_fn<std::int8_t> requantize_rows_s8;
-  requantize_rows_fn<std::uint8_t> requantize_rows_u8;
-  requantize_rows_pc_fn<std::int8_t> requantize_rows_per_channel_s8;
-  requantize_rows_pc_fn<std::uint8_t> requantize_rows_per_channel_u8;
+  quantize_fn<std::int8_t> quantize_s8;      ///< quantize to int8_t
+  quantize_fn<std::uint8_t> quantize_u8;     ///< quantize to uint8_t
+  quantize_fn<std::int16_t> quantize_s16;    ///< quantize to int16_t
+  dequantize_fn<std::int8_t> dequantize_s8;    ///< dequantize int8_t
+  dequantize_fn<std::uint8_t> dequantize_u8;   ///< dequantize uint8_t
+  dequantize_fn<std::int16_t> dequantize_s16;  ///< dequantize int16_t
+  requantize_fn<std::int8_t> requantize_s8;    ///< requantize int32 to int8_t
+  requantize_fn<std::uint8_t> requantize_u8;   ///< requantize int32 to uint8_t
+  requantize_fn<std::int16_t> requantize_s16;  ///< requantize int32 to int16_t
+  requantize_rows_fn<std::int8_t> requantize_rows_s8;   ///< requantize_rows to int8_t, per-tensor parameters
+  requantize_rows_fn<std::uint8_t> requantize_rows_u8;  ///< requantize_rows to uint8_t, per-tensor parameters
+  requantize_rows_pc_fn<std::int8_t> requantize_rows_per_channel_s8;   ///< requantize_rows to int8_t, per channel
+  requantize_rows_pc_fn<std::uint8_t> requantize_rows_per_channel_u8;  ///< requantize_rows to uint8_t, per channel
 };
 
-/// The tables an arch TU defines with QLIN_DISPATCH_DEFINE_TABLE (declared here, defined there).
+/// The AVX-512 (F, CD, DQ, BW, VL) table. Declared here; an arch TU built with those flags defines it
+/// with QLIN_DISPATCH_DEFINE_TABLE(table_avx512bw, xsimd::avx512bw). Link it in and define
+/// QLIN_DISPATCH_AVX512BW=1 in the callers, or leave both out.
 const kernel_table& table_avx512bw() noexcept;
+/// The AVX2 + FMA table (an arch TU built with -mavx2 -mfma; callers define QLIN_DISPATCH_AVX2=1).
 const kernel_table& table_avx2() noexcept;
+/// The SSE4.1 table (an arch TU built with -msse4.1; callers define QLIN_DISPATCH_SSE4_1=1).
 const kernel_table& table_sse4_1() noexcept;
+/// The SSE2 table (an arch TU built for baseline x86-64; callers define QLIN_DISPATCH_SSE2=1).
 const kernel_table& table_sse2() noexcept;
 
 #if defined(QLIN_DISPATCH_ARCH_TU) && QLIN_DISPATCH_ARCH_TU && QLIN_SIMD

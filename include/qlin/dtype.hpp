@@ -60,10 +60,12 @@ struct range_options {
   std::int32_t quant_max = 0;
 };
 
+/// True for the signed types: int8, int16, int4.
 constexpr bool is_signed(dtype t) noexcept {
   return t == dtype::int8 || t == dtype::int16 || t == dtype::int4;
 }
 
+/// The width of a value of type t in bits: 16, 8 or 4.
 constexpr int bit_width(dtype t) noexcept {
   return t == dtype::int16 ? 16 : (t == dtype::int4 || t == dtype::uint4) ? 4 : 8;
 }
@@ -153,6 +155,7 @@ template <> struct storage<dtype::int16> { using type = std::int16_t; };
 template <> struct storage<dtype::int4> { using type = std::int8_t; };
 template <> struct storage<dtype::uint4> { using type = std::uint8_t; };
 /// \endcond
+/// The C++ type that stores a value of dtype T (int4 / uint4: one value per int8_t / uint8_t).
 template <dtype T> using storage_t = typename storage<T>::type;
 
 /// True for the integer types qlin's kernels write: int8_t, uint8_t, int16_t.

@@ -54,6 +54,7 @@ struct quantized_multiplier {
 
 /// Smallest and largest shift qlin accepts: a right shift of at most 31, a left shift of at most 30.
 constexpr int min_shift = -31;
+/// The largest shift qlin accepts (a left shift of at most 30).
 constexpr int max_shift = 30;
 
 /// TFLite's QuantizeMultiplier for M >= 0:

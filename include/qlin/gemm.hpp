@@ -99,17 +99,23 @@ result<packed_weights_s8> pack_weights_s8(const std::int8_t* w, std::size_t n, s
 /// (int32 would suffice below k = 2^24).
 class packed_weights_s8 {
  public:
+  /// Output channels per panel.
   static constexpr std::size_t panel_width = 16;
+  /// The depth of one block: each panel's depth is padded to a multiple of it.
   static constexpr std::size_t depth_unroll = 4;
 
+  /// No weights: rows() == depth() == 0.
   packed_weights_s8() = default;
 
   std::size_t rows() const noexcept { return n_; }   ///< n, the output channels
   std::size_t depth() const noexcept { return k_; }  ///< k, the inputs per channel
+  /// kp: the depth rounded up to a multiple of depth_unroll.
   std::size_t padded_depth() const noexcept { return kp_; }
+  /// The number of panels: ceil(rows() / panel_width).
   std::size_t panels() const noexcept { return (n_ + panel_width - 1) / panel_width; }
   /// The packed bytes of panel p (16 * padded_depth() bytes).
   const std::int8_t* panel(std::size_t p) const noexcept { return data_.data() + p * panel_width * kp_; }
+  /// All packed bytes: panels() * panel_width * padded_depth() bytes, panel after panel.
   const std::int8_t* data() const noexcept { return data_.data(); }
   /// w[c][kk], read back from the packed layout.
   std::int8_t weight(std::size_t c, std::size_t kk) const noexcept {
@@ -117,10 +123,13 @@ class packed_weights_s8 {
     return data_[(c / panel_width) * panel_width * kp_ + (kk / depth_unroll) * panel_width * depth_unroll +
                  (c % panel_width) * depth_unroll + kk % depth_unroll];
   }
+  /// The zero point of output channel c.
   std::int32_t zero_point(std::size_t c) const noexcept { return zero_points_[c]; }
+  /// The rows() zero points.
   const std::int32_t* zero_points() const noexcept { return zero_points_.data(); }
   /// sum_k w[c][k] (without the zero point).
   std::int64_t row_sum(std::size_t c) const noexcept { return row_sums_[c]; }
+  /// The rows() row sums.
   const std::int64_t* row_sums() const noexcept { return row_sums_.data(); }
   /// True when some channel has a nonzero zero point (the input row sums are then needed).
   bool has_zero_points() const noexcept { return nonzero_zero_points_; }
@@ -481,6 +490,7 @@ inline status gemm_s8s8_s32(const std::int8_t* x, std::size_t m, std::size_t k, 
                             const packed_weights_s8& w, const std::int32_t* bias, std::int32_t* acc) {
   return gemm_impl::gemm_s32_bias(x, m, k, zx, w, bias, acc);
 }
+/// The same for uint8 inputs: acc + bias[c], saturating (bias nullptr: none).
 inline status gemm_u8s8_s32(const std::uint8_t* x, std::size_t m, std::size_t k, std::int32_t zx,
                             const packed_weights_s8& w, const std::int32_t* bias, std::int32_t* acc) {
   return gemm_impl::gemm_s32_bias(x, m, k, zx, w, bias, acc);
@@ -491,6 +501,7 @@ inline status gemv_s8s8_s32(const std::int8_t* x, std::size_t k, std::int32_t zx
                             std::int32_t* acc) {
   return gemm_impl::gemm_s32_bias(x, std::size_t{1}, k, zx, w, nullptr, acc);
 }
+/// GEMV for uint8 inputs.
 inline status gemv_u8s8_s32(const std::uint8_t* x, std::size_t k, std::int32_t zx, const packed_weights_s8& w,
                             std::int32_t* acc) {
   return gemm_impl::gemm_s32_bias(x, std::size_t{1}, k, zx, w, nullptr, acc);
@@ -520,6 +531,7 @@ inline status gemm_s8s8_requantize(const std::int8_t* x, std::size_t m, std::siz
   if (!s) return s;
   return gemm_impl::gemm_requantize_impl(x, m, k, zx, w, bias, p, out);
 }
+/// The same for uint8 inputs: GEMM + bias + per-channel requantization to T.
 template <class T>
 inline status gemm_u8s8_requantize(const std::uint8_t* x, std::size_t m, std::size_t k, std::int32_t zx,
                                    const packed_weights_s8& w, const std::int32_t* bias,
@@ -535,6 +547,7 @@ inline status gemm_s8s8_requantize(const std::int8_t* x, std::size_t m, std::siz
                                    T* out) {
   return gemm_impl::gemm_requantize_impl(x, m, k, zx, w, bias, p, out);
 }
+/// The same for uint8 inputs: GEMM + bias + per-tensor requantization to T.
 template <class T>
 inline status gemm_u8s8_requantize(const std::uint8_t* x, std::size_t m, std::size_t k, std::int32_t zx,
                                    const packed_weights_s8& w, const std::int32_t* bias, const requantize_params& p,
@@ -549,6 +562,7 @@ inline status gemm_s8s8_f32(const std::int8_t* x, std::size_t m, std::size_t k, 
                             const float* bias, float* out) {
   return gemm_impl::gemm_f32_impl(x, m, k, zx, w, input_scale, weight_scales, bias, out);
 }
+/// The same for uint8 inputs: GEMM + dequantization to float.
 inline status gemm_u8s8_f32(const std::uint8_t* x, std::size_t m, std::size_t k, std::int32_t zx,
                             const packed_weights_s8& w, float input_scale, const float* weight_scales,
                             const float* bias, float* out) {

@@ -181,15 +181,19 @@ inline error_stats quantization_error(const float* x, std::size_t n, const quant
   return s;
 }
 
+/// compare(reference, test, n).mse().
 inline double mse(const float* reference, const float* test, std::size_t n) noexcept {
   return compare(reference, test, n).mse();
 }
+/// compare(reference, test, n).sqnr_db().
 inline double sqnr_db(const float* reference, const float* test, std::size_t n) noexcept {
   return compare(reference, test, n).sqnr_db();
 }
+/// compare(reference, test, n).cosine().
 inline double cosine_similarity(const float* reference, const float* test, std::size_t n) noexcept {
   return compare(reference, test, n).cosine();
 }
+/// compare(reference, test, n).max_abs_error().
 inline double max_abs_error(const float* reference, const float* test, std::size_t n) noexcept {
   return compare(reference, test, n).max_abs_error();
 }

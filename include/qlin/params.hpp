@@ -63,11 +63,15 @@ enum class qscheme : unsigned char {
 /// Whose arithmetic to reproduce, bit for bit. The default everywhere in qlin is `pytorch`.
 enum class compat : unsigned char { pytorch, tflite, gemmlowp, xnnpack };
 
+/// The preset's name: "pytorch", "tflite", "gemmlowp" or "xnnpack".
 constexpr const char* to_string(compat c) noexcept {
   return c == compat::pytorch ? "pytorch" : c == compat::tflite ? "tflite" : c == compat::gemmlowp ? "gemmlowp" : "xnnpack";
 }
+/// "affine" or "symmetric".
 constexpr const char* to_string(qscheme s) noexcept { return s == qscheme::affine ? "affine" : "symmetric"; }
 
+/// The preset named `name` (as to_string(compat) spells it); errc::invalid_argument for any other
+/// name or nullptr.
 inline result<compat> parse_compat(const char* name) noexcept {
   static constexpr compat all[] = {compat::pytorch, compat::tflite, compat::gemmlowp, compat::xnnpack};
   if (name != nullptr) {

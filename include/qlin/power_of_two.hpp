@@ -260,6 +260,8 @@ struct log_product {
   }
 };
 
+/// The product of code a (parameters pa) and code b (pb): the exponents added, the signs combined;
+/// zero when either code is 0.
 inline log_product log_multiply(std::uint8_t a, const log_params& pa, std::uint8_t b, const log_params& pb) noexcept {
   log_product r;
   const int ma = a & 0x7F;

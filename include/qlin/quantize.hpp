@@ -231,6 +231,7 @@ inline void quantize(std::span<const float> x, std::span<T> q, const quant_param
   QLIN_ASSERT(q.size() >= x.size());
   quantize(x.data(), x.size(), q.data(), p, m);
 }
+/// qlin::dequantize on spans (C++20): r must be at least as long as q.
 template <class T>
 inline void dequantize(std::span<const T> q, std::span<float> r, const quant_params& p) noexcept {
   QLIN_ASSERT(r.size() >= q.size());

@@ -48,6 +48,7 @@ namespace qlin {
 /// Which arithmetic turns the accumulator into the output; see the top of this header.
 enum class requant_rounding : unsigned char { double_rounding, single_rounding, fp32 };
 
+/// "double", "single" or "fp32".
 constexpr const char* to_string(requant_rounding r) noexcept {
   return r == requant_rounding::double_rounding ? "double" : r == requant_rounding::single_rounding ? "single" : "fp32";
 }

@@ -96,7 +96,9 @@ class result {
 
 /// The result of an operation that has no value to return.
 struct ok_t {};
+/// What a function that only checks or writes through pointers returns: ok() or an error.
 using status = result<ok_t>;
+/// The successful status.
 inline status ok() noexcept { return status(ok_t{}); }
 
 /// Shorthand used by qlin's own functions: `return fail(errc::invalid_scale, "scale must be > 0");`

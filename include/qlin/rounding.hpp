@@ -35,6 +35,7 @@ enum class rounding : unsigned char {
   half_up,    ///< ties toward +infinity (floor(x + 1/2), exactly)
 };
 
+/// "half_even", "half_away" or "half_up".
 constexpr const char* to_string(rounding r) noexcept {
   return r == rounding::half_even ? "half_even" : r == rounding::half_away ? "half_away" : "half_up";
 }

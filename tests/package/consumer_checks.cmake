@@ -8,7 +8,8 @@ function(qlin_consumer_checks)
     message(FATAL_ERROR "qlin consumer: the target qlin::qlin does not exist")
   endif()
   foreach(t IN ITEMS qlin_tests qlin_tests_avx2 qlin_tests_avx512 qlin_catch_main qlin_cli qlin_cli_no_exceptions
-                     qlin_compile_cxx17 qlin_compile_cxx20)
+                     qlin_compile_cxx17 qlin_compile_cxx20 qlin_whole_api qlin_whole_api_avx2 qlin_whole_api_avx512
+                     qlin_core_tests)
     if(TARGET ${t})
       message(FATAL_ERROR "qlin consumer: qlin's own target '${t}' was created in a consumer build")
     endif()

@@ -88,7 +88,9 @@ namespace qlin {
 
 /// A clipping range chosen from a histogram (min <= max, both finite).
 struct clip_range {
+  /// Lower end.
   float min = 0.0f;
+  /// Upper end.
   float max = 0.0f;
 };
 
@@ -959,25 +961,36 @@ inline result<clip_range> two_sided_percentile(const double* counts, const doubl
 /// qlin's exact, mergeable signed histogram (see the header comment).
 class histogram_observer {
  public:
+  /// The tag of its serialized form.
   static constexpr observer_kind kind = observer_kind::histogram;
+  /// The default number of bins.
   static constexpr std::size_t default_bins = 2048;
 
   /// Precondition: 2 <= bins <= 2^24 (use make() for outside input).
   explicit histogram_observer(std::size_t bins = default_bins) : counts_(bins, 0) { QLIN_ASSERT(detail::valid_bins(bins)); }
+  /// An observer with `bins` bins; errc::invalid_argument outside [2, 2^24].
   static result<histogram_observer> make(std::size_t bins) {
     if (!detail::valid_bins(bins)) return fail(errc::invalid_argument, "bins must lie in [2, 2^24]");
     return histogram_observer(bins);
   }
 
+  /// The number of bins.
   std::size_t bins() const noexcept { return counts_.size(); }
+  /// True once a finite value has been seen.
   bool has_range() const noexcept { return s_.finite != 0; }
+  /// The smallest finite value seen (+Inf before any).
   float min() const noexcept { return s_.min; }
+  /// The largest finite value seen (-Inf before any).
   float max() const noexcept { return s_.max; }
+  /// Finite values counted.
   std::uint64_t finite_count() const noexcept { return s_.finite; }
+  /// NaN / +-Inf values skipped.
   std::uint64_t nonfinite_count() const noexcept { return s_.nonfinite; }
+  /// The bin counts (bins() of them).
   const std::vector<std::uint64_t>& counts() const noexcept { return counts_; }
   /// Bin width 2^k and window origin o: bin j covers [(o + j) 2^k, (o + j + 1) 2^k).
   int exponent() const noexcept { return k_; }
+  /// The window origin o (see exponent()).
   std::int64_t origin() const noexcept { return o_; }
   /// edges[j] = (o + j) * 2^k, j = 0..bins (exact in double).
   std::vector<double> edges() const {
@@ -986,6 +999,7 @@ class histogram_observer {
     return e;
   }
 
+  /// Counts the finite values of data[0, n) (the grid grows to cover them, exactly); skips NaN / +-Inf.
   void observe(const float* data, std::size_t n) {
     if (n == 0) return;
     const minmax_summary b = detail::reduce_minmax(data, n);
@@ -1020,6 +1034,7 @@ class histogram_observer {
     return ok();
   }
 
+  /// Back to the state of a new observer with the same number of bins.
   void reset() {
     std::fill(counts_.begin(), counts_.end(), 0);
     s_ = minmax_summary{};
@@ -1052,6 +1067,7 @@ class histogram_observer {
     return fail(errc::unsupported, "entropy calibration needs the |x| histogram (abs_histogram_observer)");
   }
 
+  /// choose_qparams(opt) on select_range(method, opt, percentile).
   result<quant_params> calculate_qparams(histogram_method method, const qparams_options& opt = {},
                                          double percentile = 99.99) const {
     const result<clip_range> r = select_range(method, opt, percentile);
@@ -1059,6 +1075,7 @@ class histogram_observer {
     return choose_qparams(r->min, r->max, opt);
   }
 
+  /// The observer's state as bytes (deserialize() restores it exactly).
   std::vector<std::uint8_t> serialize() const {
     detail::byte_writer w(kind);
     w.u8(0);
@@ -1073,6 +1090,7 @@ class histogram_observer {
     return w.take();
   }
 
+  /// The observer serialize() wrote; errc::corrupt_data for anything else.
   static result<histogram_observer> deserialize(const void* data, std::size_t size) {
     detail::byte_reader r(data, size);
     if (!r.header(kind) || r.u8() != 0) return detail::corrupt("not a serialized histogram_observer");
@@ -1118,6 +1136,7 @@ class histogram_observer {
     h.o_ = o;
     return h;
   }
+  /// deserialize(b.data(), b.size()).
   static result<histogram_observer> deserialize(const std::vector<std::uint8_t>& b) { return deserialize(b.data(), b.size()); }
 
  private:
@@ -1201,6 +1220,7 @@ inline bool torch_combine(std::vector<float>& orig, const std::vector<float>& ol
 /// torch 1.13 HistogramObserver, reproduced in float32 (see the header comment).
 class torch_histogram_observer {
  public:
+  /// The tag of its serialized form.
   static constexpr observer_kind kind = observer_kind::histogram;
 
   /// dst_nbins = 2^bits of the quantized type (256 for 8-bit types, torch's dst_nbins).
@@ -1209,14 +1229,23 @@ class torch_histogram_observer {
     QLIN_ASSERT(detail::valid_bins(bins) && upsample_rate >= 1 && upsample_rate <= 4096 && dst_nbins >= 2);
   }
 
+  /// The number of bins.
   std::size_t bins() const noexcept { return hist_.size(); }
+  /// torch's upsample_rate.
   std::size_t upsample_rate() const noexcept { return ups_; }
+  /// torch's dst_nbins.
   std::size_t dst_nbins() const noexcept { return dst_; }
+  /// True once a finite value has been seen.
   bool has_range() const noexcept { return s_.finite != 0; }
+  /// The smallest finite value seen (+Inf before any).
   float min() const noexcept { return s_.min; }
+  /// The largest finite value seen (-Inf before any).
   float max() const noexcept { return s_.max; }
+  /// Finite values counted.
   std::uint64_t finite_count() const noexcept { return s_.finite; }
+  /// NaN / +-Inf values skipped.
   std::uint64_t nonfinite_count() const noexcept { return s_.nonfinite; }
+  /// torch's float32 histogram (bins() values).
   const std::vector<float>& histogram() const noexcept { return hist_; }
 
   /// One forward() call. errc::unsupported (state unchanged) where torch would raise or exhaust memory.
@@ -1323,6 +1352,7 @@ class torch_histogram_observer {
     return choose_qparams(r->min, r->max, opt);
   }
 
+  /// The observer's state as bytes (deserialize() restores it exactly).
   std::vector<std::uint8_t> serialize() const {
     detail::byte_writer w(kind);
     w.u8(1);
@@ -1337,6 +1367,7 @@ class torch_histogram_observer {
     return w.take();
   }
 
+  /// The observer serialize() wrote; errc::corrupt_data for anything else.
   static result<torch_histogram_observer> deserialize(const void* data, std::size_t size) {
     detail::byte_reader r(data, size);
     if (!r.header(kind) || r.u8() != 1) return detail::corrupt("not a serialized torch_histogram_observer");
@@ -1366,6 +1397,7 @@ class torch_histogram_observer {
     h.s_ = s;
     return h;
   }
+  /// deserialize(b.data(), b.size()).
   static result<torch_histogram_observer> deserialize(const std::vector<std::uint8_t>& b) {
     return deserialize(b.data(), b.size());
   }
@@ -1487,27 +1519,36 @@ struct abs_histc_binner {
 /// TensorRT's HistogramCalibrator (|x| over [0, amax]; see the header comment).
 class abs_histogram_observer {
  public:
+  /// The tag of its serialized form.
   static constexpr observer_kind kind = observer_kind::histogram;
 
   /// bins >= 2; fixed_amax > 0 fixes the range [0, fixed_amax] (0: grow with the data).
   explicit abs_histogram_observer(std::size_t bins = 2048, float fixed_amax = 0.0f) : init_bins_(bins), fixed_(fixed_amax) {
     QLIN_ASSERT(detail::valid_bins(bins) && fixed_amax >= 0.0f && std::isfinite(fixed_amax));
   }
+  /// The checked constructor: errc::invalid_argument for bins outside [2, 2^24] or a negative or
+  /// non-finite fixed_amax.
   static result<abs_histogram_observer> make(std::size_t bins, float fixed_amax = 0.0f) {
     if (!detail::valid_bins(bins)) return fail(errc::invalid_argument, "bins must lie in [2, 2^24]");
     if (!(fixed_amax >= 0.0f) || !std::isfinite(fixed_amax)) return fail(errc::invalid_argument, "the fixed amax must be finite and >= 0");
     return abs_histogram_observer(bins, fixed_amax);
   }
 
+  /// True once a finite value has been seen.
   bool has_range() const noexcept { return finite_ != 0; }
+  /// Finite values counted.
   std::uint64_t finite_count() const noexcept { return finite_; }
+  /// NaN / +-Inf values skipped.
   std::uint64_t nonfinite_count() const noexcept { return nonfinite_; }
   /// The largest |x| seen (0 before any).
   float amax_observed() const noexcept { return amax_; }
+  /// The bin counts of |x|.
   const std::vector<std::uint64_t>& counts() const noexcept { return counts_; }
   /// TensorRT's edges (float32; at least counts().size() + 1 of them once something was observed).
   const std::vector<float>& edges() const noexcept { return edges_; }
 
+  /// Counts |x| of the finite values of data[0, n), growing the range as TensorRT does (unless fixed);
+  /// skips NaN / +-Inf.
   void observe(const float* data, std::size_t n) {
     if (n == 0) return;
     const minmax_summary b = detail::reduce_minmax(data, n);
@@ -1598,6 +1639,7 @@ class abs_histogram_observer {
     return qlin::percentile_amax(counts_.data(), e.data(), counts_.size(), percentile);
   }
 
+  /// The observer's state as bytes (deserialize() restores it exactly).
   std::vector<std::uint8_t> serialize() const {
     detail::byte_writer w(kind);
     w.u8(2);
@@ -1613,6 +1655,7 @@ class abs_histogram_observer {
     return w.take();
   }
 
+  /// The observer serialize() wrote; errc::corrupt_data for anything else.
   static result<abs_histogram_observer> deserialize(const void* data, std::size_t size) {
     detail::byte_reader r(data, size);
     if (!r.header(kind) || r.u8() != 2) return detail::corrupt("not a serialized abs_histogram_observer");
@@ -1648,6 +1691,7 @@ class abs_histogram_observer {
     h.nonfinite_ = nonfin;
     return h;
   }
+  /// deserialize(b.data(), b.size()).
   static result<abs_histogram_observer> deserialize(const std::vector<std::uint8_t>& b) {
     return deserialize(b.data(), b.size());
   }
