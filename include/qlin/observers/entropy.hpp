@@ -201,8 +201,8 @@ inline result<float> percentile_amax(const std::uint64_t* counts, const double* 
 /// A clipping threshold pair from onnxruntime_entropy_threshold / percentile_range (lo <= hi when
 /// data_min / data_max are the range of the values the histogram counts).
 struct threshold_range {
-  float lo = 0.0f;
-  float hi = 0.0f;
+  float lo = 0.0f;  ///< lower clipping threshold
+  float hi = 0.0f;  ///< upper clipping threshold
 };
 
 namespace detail {

@@ -87,28 +87,38 @@ inline std::vector<float> np_histogram_edges(double lo, double hi, std::size_t n
 /// ONNX Runtime's HistogramCollector for entropy calibration (see the header comment).
 class ort_histogram_observer {
  public:
+  /// The serialized state's kind tag (flavour 3 of the histogram kind).
   static constexpr observer_kind kind = observer_kind::histogram;
   /// ONNX Runtime's create_calibrator defaults for CalibrationMethod.Entropy.
   static constexpr std::size_t default_bins = 128;
+  /// ONNX Runtime's default num_quantized_bins for the entropy search.
   static constexpr std::size_t default_quantized_bins = 128;
 
   /// Precondition: 2 <= bins <= 2^24 (use make() for outside input).
   explicit ort_histogram_observer(std::size_t bins = default_bins) : init_bins_(bins), counts_(bins, 0) {
     QLIN_ASSERT(valid(bins));
   }
+  /// Checked constructor: errc::invalid_argument unless 2 <= bins <= 2^24.
   static result<ort_histogram_observer> make(std::size_t bins) {
     if (!valid(bins)) return fail(errc::invalid_argument, "bins must lie in [2, 2^24]");
     return ort_histogram_observer(bins);
   }
 
+  /// True once a finite value has been observed.
   bool has_range() const noexcept { return finite_ != 0; }
+  /// Number of finite values observed (counted in the histogram).
   std::uint64_t finite_count() const noexcept { return finite_; }
+  /// Number of NaN / +-Inf values skipped.
   std::uint64_t nonfinite_count() const noexcept { return nonfinite_; }
+  /// Smallest finite value observed (meaningful when has_range()).
   float min() const noexcept { return min_; }
+  /// Largest finite value observed (meaningful when has_range()).
   float max() const noexcept { return max_; }
   /// The histogram covers [-threshold, threshold] (ONNX Runtime's stored threshold).
   double threshold() const noexcept { return th_; }
+  /// Current number of bins (grows with the range, symmetrically).
   std::size_t bins() const noexcept { return counts_.size(); }
+  /// The bin counts, bin 0 at -threshold().
   const std::vector<std::uint64_t>& counts() const noexcept { return counts_; }
   /// np.histogram's float32 edges of the current layout.
   std::vector<float> edges() const { return detail::np_histogram_edges(lo(), hi(), counts_.size()); }
@@ -174,6 +184,7 @@ class ort_histogram_observer {
     return ok();
   }
 
+  /// Back to the freshly constructed state (the initial bin count).
   void reset() {
     counts_.assign(init_bins_, 0);
     th_ = 0.0;
@@ -204,6 +215,7 @@ class ort_histogram_observer {
     return onnxruntime_percentile_range(counts_.data(), e.data(), counts_.size(), percentile, min_, max_);
   }
 
+  /// The state as versioned bytes (observers/serialize.hpp).
   std::vector<std::uint8_t> serialize() const {
     detail::byte_writer w(kind);
     w.u8(3);
@@ -219,6 +231,7 @@ class ort_histogram_observer {
     return w.take();
   }
 
+  /// Loads serialize()'s bytes; truncated, corrupt or foreign bytes give errc::corrupt_data.
   static result<ort_histogram_observer> deserialize(const void* data, std::size_t size) {
     detail::byte_reader r(data, size);
     if (!r.header(kind) || r.u8() != 3) return detail::corrupt("not a serialized ort_histogram_observer");
@@ -261,6 +274,7 @@ class ort_histogram_observer {
     h.nonfinite_ = nonfin;
     return h;
   }
+  /// deserialize() of a byte vector.
   static result<ort_histogram_observer> deserialize(const std::vector<std::uint8_t>& b) { return deserialize(b.data(), b.size()); }
 
  private:
