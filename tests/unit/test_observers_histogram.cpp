@@ -3,8 +3,10 @@
 #include <qlin/observers/histogram.hpp>
 #include <qlin/quantize.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <random>
@@ -416,4 +418,180 @@ TEST_CASE("histogram observers: adversarial inputs", "[observers][histogram][edg
   CHECK(a.counts()[0] == 9);
   CHECK(qlin::abs_histogram_observer().entropy_amax().code() == qlin::errc::no_finite_values);
   CHECK(qlin::histogram_observer::make(1).code() == qlin::errc::invalid_argument);
+}
+
+namespace {
+
+// The moments of `data` on the observer's final grid, recomputed from the values in one pass.
+void direct_moments(const qlin::histogram_observer& h, const std::vector<float>& data, std::vector<double>& s1,
+                    std::vector<double>& s2) {
+  s1.assign(h.bins(), 0.0);
+  s2.assign(h.bins(), 0.0);
+  const std::vector<double> e = h.edges();
+  for (float x : data) {
+    if (!std::isfinite(x)) continue;
+    const auto j = static_cast<std::size_t>(qlin::detail::grid_index(x, h.exponent()) - h.origin());
+    REQUIRE(j < h.bins());
+    REQUIRE(static_cast<double>(x) >= e[j]);
+    REQUIRE(static_cast<double>(x) < e[j + 1]);
+    const double d = static_cast<double>(x) - e[j];
+    s1[j] += d;
+    s2[j] += d * d;
+  }
+}
+
+// Moments equal up to double rounding: per bin within 1e-12 of the scale n w (n w^2).
+void check_moments_close(const qlin::histogram_observer& h, const std::vector<double>& s1, const std::vector<double>& s2) {
+  REQUIRE(h.sum1().size() == s1.size());
+  const double w = std::ldexp(1.0, h.exponent());
+  int bad = 0;
+  for (std::size_t j = 0; j < s1.size(); ++j) {
+    const auto n = static_cast<double>(h.counts()[j]);
+    bad += !(std::fabs(h.sum1()[j] - s1[j]) <= 1e-12 * n * w);
+    bad += !(std::fabs(h.sum2()[j] - s2[j]) <= 1e-12 * n * w * w);
+    bad += n == 0.0 && (h.sum1()[j] != 0.0 || h.sum2()[j] != 0.0);
+  }
+  CHECK(bad == 0);
+}
+
+}  // namespace
+
+TEST_CASE("histogram_observer moments: one pass, growth, merge, reset", "[observers][histogram][moments]") {
+  std::mt19937 rng(77);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  // Batches whose range grows (regrids of 1 to many levels), values on dyadic edges, NaN / Inf,
+  // a constant batch and an empty one.
+  std::vector<std::vector<float>> batches;
+  for (int b = 0; b < 12; ++b) {
+    std::vector<float> x(static_cast<std::size_t>(700 + 37 * b));
+    const float scale = std::ldexp(1.0f, b - 4);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      x[i] = nd(rng) * scale + (b % 3 == 2 ? 5.0f : 0.0f);
+      if (i % 9 == 0) x[i] = std::ldexp(std::round(x[i] * 16.0f), -4);  // on an edge
+    }
+    x[3] = std::numeric_limits<float>::quiet_NaN();
+    x[5] = -std::numeric_limits<float>::infinity();
+    batches.push_back(x);
+  }
+  batches.push_back(std::vector<float>(33, 0.75f));
+  batches.push_back({});
+  std::vector<float> all;
+  for (const auto& b : batches) all.insert(all.end(), b.begin(), b.end());
+
+  qlin::histogram_observer plain(512), one(512, qlin::track_moments::yes), inc(512, qlin::track_moments::yes);
+  CHECK(!plain.tracks_moments());
+  CHECK(plain.sum1().empty());
+  CHECK(one.tracks_moments());
+  plain.observe(all.data(), all.size());
+  one.observe(all.data(), all.size());
+  for (const auto& b : batches) inc.observe(b.data(), b.size());
+  // The counts are those of the observer without moments, bit for bit.
+  CHECK(one.counts() == plain.counts());
+  CHECK(inc.counts() == plain.counts());
+  CHECK(inc.nonfinite_count() == plain.nonfinite_count());
+  std::vector<double> s1, s2;
+  direct_moments(one, all, s1, s2);
+  // One batch: the per-value terms are exact, the sums in the same order as the direct ones.
+  CHECK(one.sum1() == s1);
+  CHECK(one.sum2() == s2);
+  check_moments_close(inc, s1, s2);  // after regrids: up to rounding
+
+  // Shards merged in several orders.
+  std::vector<qlin::histogram_observer> sh;
+  for (std::size_t i = 0; i < 4; ++i) {
+    sh.emplace_back(512, qlin::track_moments::yes);
+    for (std::size_t b = i; b < batches.size(); b += 4) sh.back().observe(batches[b].data(), batches[b].size());
+  }
+  for (const std::vector<int>& order : {std::vector<int>{0, 1, 2, 3}, std::vector<int>{3, 1, 0, 2}, std::vector<int>{2, 3, 1, 0}}) {
+    qlin::histogram_observer m(512, qlin::track_moments::yes);
+    for (int i : order) REQUIRE(m.merge(sh[static_cast<std::size_t>(i)]).has_value());
+    CHECK(m.counts() == plain.counts());
+    check_moments_close(m, s1, s2);
+    // The mse search on merged moments gives a valid range (equal to one pass except near-ties).
+    const auto r = m.select_range(qlin::histogram_method::mse);
+    REQUIRE(r.has_value());
+    CHECK(r->min <= r->max);
+  }
+  // With and without moments do not merge; the state is left unchanged.
+  const auto before = one.serialize();
+  CHECK(one.merge(plain).code() == qlin::errc::invalid_argument);
+  CHECK(plain.merge(one).code() == qlin::errc::invalid_argument);
+  CHECK(one.serialize() == before);
+  // reset() clears the moments and keeps tracking them.
+  inc.reset();
+  CHECK(inc.tracks_moments());
+  CHECK(std::all_of(inc.sum1().begin(), inc.sum1().end(), [](double v) { return v == 0.0; }));
+  CHECK(std::all_of(inc.sum2().begin(), inc.sum2().end(), [](double v) { return v == 0.0; }));
+  inc.observe(all.data(), all.size());
+  CHECK(inc.sum1() == s1);
+  CHECK(qlin::histogram_observer::make(512, qlin::track_moments::yes)->tracks_moments());
+}
+
+TEST_CASE("histogram_observer moments: serialization (flavour 4)", "[observers][histogram][moments][serialize]") {
+  std::vector<float> v = {-3.0f, -1.0f, 0.0f, 0.5f, 0.53f, 2.0f, 7.25f, std::numeric_limits<float>::infinity()};
+  qlin::histogram_observer h(64, qlin::track_moments::yes), plain(64);
+  h.observe(v.data(), v.size());
+  plain.observe(v.data(), v.size());
+  const auto hb = h.serialize(), pb = plain.serialize();
+  REQUIRE(hb.size() == pb.size() + 64 * 16);
+  CHECK(hb[8] == 4);
+  CHECK(pb[8] == 0);
+  const auto h2 = qlin::histogram_observer::deserialize(hb);
+  REQUIRE(h2.has_value());
+  CHECK(h2->tracks_moments());
+  CHECK(h2->sum1() == h.sum1());
+  CHECK(h2->sum2() == h.sum2());
+  CHECK(h2->serialize() == hb);
+  // Bytes without moments (flavour 0) still load, as an observer without moments.
+  const auto p2 = qlin::histogram_observer::deserialize(pb);
+  REQUIRE(p2.has_value());
+  CHECK(!p2->tracks_moments());
+  CHECK(p2->counts() == h.counts());
+  // Empty round trip.
+  const auto e = qlin::histogram_observer::deserialize(qlin::histogram_observer(16, qlin::track_moments::yes).serialize());
+  REQUIRE(e.has_value());
+  CHECK(e->tracks_moments());
+  // Truncations, a trailing byte, a flavour-0 header on flavour-4 bytes (and back).
+  for (std::size_t n = 0; n < hb.size(); ++n) {
+    CHECK(qlin::histogram_observer::deserialize(hb.data(), n).code() == qlin::errc::corrupt_data);
+  }
+  auto longer = hb;
+  longer.push_back(0);
+  CHECK(qlin::histogram_observer::deserialize(longer).code() == qlin::errc::corrupt_data);
+  auto relabel = hb;
+  relabel[8] = 0;
+  CHECK(qlin::histogram_observer::deserialize(relabel).code() == qlin::errc::corrupt_data);
+  auto relabel0 = pb;
+  relabel0[8] = 4;
+  CHECK(qlin::histogram_observer::deserialize(relabel0).code() == qlin::errc::corrupt_data);
+  // Inconsistent moments: negative, NaN, beyond n w, or nonzero in an empty bin.
+  const std::size_t m1 = pb.size(), m2 = pb.size() + 64 * 8;
+  std::size_t full = 0;
+  while (h.counts()[full] == 0) ++full;
+  std::size_t empty = 0;
+  while (h.counts()[empty] != 0) ++empty;
+  auto put = [&](std::size_t off, double x) {
+    auto b = hb;
+    std::memcpy(&b[off], &x, sizeof x);
+    return qlin::histogram_observer::deserialize(b).code();
+  };
+  const double w = std::ldexp(1.0, h.exponent());
+  CHECK(put(m1 + 8 * full, -1e-300) == qlin::errc::corrupt_data);
+  CHECK(put(m2 + 8 * full, std::numeric_limits<double>::quiet_NaN()) == qlin::errc::corrupt_data);
+  CHECK(put(m1 + 8 * full, static_cast<double>(h.counts()[full]) * w * 1.01) == qlin::errc::corrupt_data);
+  CHECK(put(m2 + 8 * full, std::numeric_limits<double>::infinity()) == qlin::errc::corrupt_data);
+  CHECK(put(m1 + 8 * empty, 1e-300) == qlin::errc::corrupt_data);
+  CHECK(put(m1 + 8 * full, 0.0) == qlin::errc::ok);  // consistent bounds: it loads
+  // Byte flips: corrupt_data, or a state that serializes back to the same bytes.
+  for (std::size_t i = 0; i < hb.size(); ++i) {
+    auto bad = hb;
+    bad[i] ^= 0x41;
+    const auto r = qlin::histogram_observer::deserialize(bad);
+    if (r) {
+      CHECK(r->serialize() == bad);
+      CHECK(r->select_range(qlin::histogram_method::mse).has_value());
+    } else {
+      CHECK(r.code() == qlin::errc::corrupt_data);
+    }
+  }
 }
