@@ -157,7 +157,8 @@ TEST_CASE("mse search is at least as good as torch's HistogramObserver", "[obser
     CHECK(qlin::detail::expected_sq_error(cnt.data(), e.data(), last + 1, h.min(), h.max(), *p) <=
           qlin::detail::expected_sq_error(cnt.data(), e.data(), last + 1, h.min(), h.max(), torch_p));
     const double mm_ours = qlin::detail::expected_sq_error(cnt.data(), e.data(), last + 1, h.min(), h.max(), *pm, mv);
-    const double mm_theirs = qlin::detail::expected_sq_error(cnt.data(), e.data(), last + 1, h.min(), h.max(), torch_p, mv);
+    const double mm_theirs =
+        qlin::detail::expected_sq_error(cnt.data(), e.data(), last + 1, h.min(), h.max(), torch_p, mv);
     CHECK(mm_ours <= mm_theirs);
     // On the real data, with moments: never worse, on every case, no tolerance.
     CHECK(ours <= theirs);
@@ -167,8 +168,8 @@ TEST_CASE("mse search is at least as good as torch's HistogramObserver", "[obser
     // (The torch113 observer's histogram drops values outside the int()-truncated range, so an
     // mse search on it cannot see them; it is not compared here.)
   }
-  WARN("mse search: quantization MSE <= torch's on " << strict << " of " << total << " cases with moments, " << strict_plain
-                                                     << " without");
+  WARN("mse search: quantization MSE <= torch's on " << strict << " of " << total << " cases with moments, "
+                                                     << strict_plain << " without");
 }
 
 TEST_CASE("abs_histogram_observer reproduces TensorRT's collect, entropy and percentile", "[observers][histogram][entropy]") {
@@ -441,7 +442,8 @@ void direct_moments(const qlin::histogram_observer& h, const std::vector<float>&
 }
 
 // Moments equal up to double rounding: per bin within 1e-12 of the scale n w (n w^2).
-void check_moments_close(const qlin::histogram_observer& h, const std::vector<double>& s1, const std::vector<double>& s2) {
+void check_moments_close(const qlin::histogram_observer& h, const std::vector<double>& s1,
+                         const std::vector<double>& s2) {
   REQUIRE(h.sum1().size() == s1.size());
   const double w = std::ldexp(1.0, h.exponent());
   int bad = 0;
@@ -502,7 +504,8 @@ TEST_CASE("histogram_observer moments: one pass, growth, merge, reset", "[observ
     sh.emplace_back(512, qlin::track_moments::yes);
     for (std::size_t b = i; b < batches.size(); b += 4) sh.back().observe(batches[b].data(), batches[b].size());
   }
-  for (const std::vector<int>& order : {std::vector<int>{0, 1, 2, 3}, std::vector<int>{3, 1, 0, 2}, std::vector<int>{2, 3, 1, 0}}) {
+  for (const std::vector<int>& order :
+       {std::vector<int>{0, 1, 2, 3}, std::vector<int>{3, 1, 0, 2}, std::vector<int>{2, 3, 1, 0}}) {
     qlin::histogram_observer m(512, qlin::track_moments::yes);
     for (int i : order) REQUIRE(m.merge(sh[static_cast<std::size_t>(i)]).has_value());
     CHECK(m.counts() == plain.counts());
@@ -548,7 +551,8 @@ TEST_CASE("histogram_observer moments: serialization (flavour 4)", "[observers][
   CHECK(!p2->tracks_moments());
   CHECK(p2->counts() == h.counts());
   // Empty round trip.
-  const auto e = qlin::histogram_observer::deserialize(qlin::histogram_observer(16, qlin::track_moments::yes).serialize());
+  const auto e =
+      qlin::histogram_observer::deserialize(qlin::histogram_observer(16, qlin::track_moments::yes).serialize());
   REQUIRE(e.has_value());
   CHECK(e->tracks_moments());
   // Truncations, a trailing byte, a flavour-0 header on flavour-4 bytes (and back).

@@ -356,7 +356,8 @@ TEST_CASE("mse search on observers: adversarial data", "[observers][histogram][m
   }
 }
 
-TEST_CASE("mse model with moments: the O(cells) table equals the per-bin definition", "[observers][histogram][mse][moments]") {
+TEST_CASE("mse model with moments: the O(cells) table equals the per-bin definition",
+          "[observers][histogram][mse][moments]") {
   std::mt19937 rng(41);
   std::uniform_real_distribution<float> uf(0.0f, 1.0f);
   double worst = 0.0;
@@ -396,7 +397,7 @@ TEST_CASE("mse model with moments: the O(cells) table equals the per-bin definit
   }
   CHECK(n > 4000);
   WARN("with moments: sq_error_table vs expected_sq_error: worst relative difference " << worst << " over " << n
-                                                                                        << " evaluations");
+                                                                                       << " evaluations");
 }
 
 TEST_CASE("mse model with moments: exact where the values are determined", "[observers][histogram][mse][moments]") {
@@ -445,8 +446,8 @@ TEST_CASE("mse model with moments: exact where the values are determined", "[obs
     with_values(h, rng);
     double truth = 0.0;
     for (float x : h.values) truth += m.point(static_cast<double>(x));
-    const qlin::detail::sq_error_model mm(*p, h.dmin, h.dmax);
-    const double model = qlin::detail::expected_sq_error(h.counts.data(), h.edges.data(), 2, h.dmin, h.dmax, *p, h.moments());
+    const double model =
+        qlin::detail::expected_sq_error(h.counts.data(), h.edges.data(), 2, h.dmin, h.dmax, *p, h.moments());
     CHECK(std::fabs(model - truth) <= 1e-9 * truth);
     // ... while the uniform model of the counts is not.
     const double uniform = qlin::detail::expected_sq_error(h.counts.data(), h.edges.data(), 2, h.dmin, h.dmax, *p);
@@ -455,7 +456,8 @@ TEST_CASE("mse model with moments: exact where the values are determined", "[obs
   CHECK(one_cell > 10);
 }
 
-TEST_CASE("mse search with moments: the pruned search equals the exhaustive descent", "[observers][histogram][mse][moments]") {
+TEST_CASE("mse search with moments: the pruned search equals the exhaustive descent",
+          "[observers][histogram][mse][moments]") {
   std::mt19937 rng(31);
   int cases = 0;
   for (int t = 0; t < 70; ++t) {

@@ -14,7 +14,9 @@
 //   2^k) / 2) = floor(x / 2^(k+1)), so no count is lost or moved, and the state after any order of
 //   batches, and after merging shards in any order, equals the state of one pass over all the
 //   data, bit for bit (merge() is exact, associative and commutative). Between bins/2 and bins
-//   bins cover the data.
+//   bins cover the data. Optionally (track_moments::yes) it also records per bin the sum of
+//   (x - left edge) and of its square, in double: they move with the counts when bins merge and
+//   add in merge(), equal to one pass up to double rounding (not bit for bit, unlike the counts).
 //
 // torch_histogram_observer (torch 1.13 HistogramObserver, reference/SEMANTICS.md section 2)
 //   Float32 counts over [min, max], reproduced step by step in float32: the first batch (or any
@@ -47,7 +49,9 @@
 //                           options, zero-point rounding included) minimize the expected squared
 //                           error, the mass of each bin spread uniformly over the part of the bin
 //                           inside the observed [min, max], except one value at min and one at max
-//                           in the bins holding them (the model above detail::expected_sq_error).
+//                           in the bins holding them (the model above detail::expected_sq_error);
+//                           with per-bin moments (bin_moments) exact for every bin inside one
+//                           quantization cell, only bins cut by a cell boundary modelled (bin_dist).
 //                           Candidates: every bin edge (coordinate descent over min and max for
 //                           affine, a 1-D scan of amax for symmetric), started from the full range
 //                           and from torch's L2 choice, so its modelled error never exceeds that of
@@ -64,6 +68,9 @@
 //   u8 flavour 2 (abs_histogram_observer): u32 initial bins, f32 fixed_amax (0 = none), f32 max,
 //      u64 finite, u64 nonfinite, u64 nbins, u64 nedges, nbins x u64 counts, nedges x f32 edges
 //   u8 flavour 3: ort_histogram_observer (onnxruntime.hpp)
+//   u8 flavour 4 (histogram_observer with track_moments::yes): flavour 0's fields, then bins x f64
+//      sum (x - e_j), bins x f64 sum (x - e_j)^2 (finite, 0 for empty bins, 0 <= sum1 <= n w,
+//      0 <= sum2 <= n w^2 up to a 2^-20 relative margin for rounding)
 // Every inconsistent, truncated or trailing byte gives errc::corrupt_data.
 #ifndef QLIN_OBSERVERS_HISTOGRAM_HPP_
 #define QLIN_OBSERVERS_HISTOGRAM_HPP_
@@ -1113,15 +1120,44 @@ namespace detail {
 /// each finite x of the batch, in the bin j = b.idx1(x) its count went to (so a value on an edge
 /// goes where its count goes), adds d = x - e_j and d^2 to s1[j] and s2[j], e_j = (o + j) 2^k.
 /// d is exact in double for x >= e_j >= 0 and whenever |x| >= 2^k (it is x's bits below 2^k, or
-/// 2^k minus them, at most 24 bits); d^2 of a 24-bit d is exact too. Only the sums round.
-inline void accumulate_moments(const grid_binner& b, int k, const float* x, std::size_t n, double* s1, double* s2) noexcept {
+/// 2^k minus them, at most 24 bits); d^2 of a 24-bit d is exact too. Only the sums round. With
+/// AVX2 the bins come from b.idx8 (the same slots as idx1, see grid_binner), 8 at a time.
+inline void add_moment(std::uint32_t j, float x, double origin, double w, double* s1, double* s2) noexcept {
+  const double d = static_cast<double>(x) - (origin + static_cast<double>(j)) * w;
+  s1[j] += d;
+  s2[j] += d * d;
+}
+
+#if defined(QLIN_REDUCE_AVX2)
+QLIN_REDUCE_AVX2_TARGET inline void accumulate_moments_avx2(const grid_binner& b, double w, const float* x, std::size_t n,
+                                                            double* s1, double* s2) noexcept {
+  alignas(32) std::uint32_t id[8];
+  std::size_t i = 0;
+  for (; n - i >= 8; i += 8) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(id), b.idx8(x + i));
+    for (std::size_t l = 0; l < 8; ++l) {
+      if (id[l] < b.nb) add_moment(id[l], x[i + l], b.origin, w, s1, s2);
+    }
+  }
+  for (; i < n; ++i) {
+    const std::uint32_t j = b.idx1(x[i]);
+    if (j < b.nb) add_moment(j, x[i], b.origin, w, s1, s2);
+  }
+}
+#endif
+
+inline void accumulate_moments(const grid_binner& b, int k, const float* x, std::size_t n, double* s1,
+                               double* s2) noexcept {
   const double w = std::ldexp(1.0, k);
+#if defined(QLIN_REDUCE_AVX2)
+  if (have_avx2()) {
+    accumulate_moments_avx2(b, w, x, n, s1, s2);
+    return;
+  }
+#endif
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint32_t j = b.idx1(x[i]);
-    if (j >= b.nb) continue;
-    const double d = static_cast<double>(x[i]) - (b.origin + static_cast<double>(j)) * w;
-    s1[j] += d;
-    s2[j] += d * d;
+    if (j < b.nb) add_moment(j, x[i], b.origin, w, s1, s2);
   }
 }
 
@@ -1222,8 +1258,8 @@ class histogram_observer {
     detail::combine(u, minmax_summary{other.s_.min, other.s_.max, other.s_.finite, 0});
     regrid(u.min, u.max);
     if (tracks_moments()) {
-      detail::move_moments(other.counts_.data(), other.sum1_.data(), other.sum2_.data(), bins(), other.k_, other.o_, k_, o_,
-                           sum1_.data(), sum2_.data());
+      detail::move_moments(other.counts_.data(), other.sum1_.data(), other.sum2_.data(), bins(), other.k_, other.o_, k_,
+                           o_, sum1_.data(), sum2_.data());
     }
     for (std::size_t j = 0; j < other.bins(); ++j) {
       if (other.counts_[j] == 0) continue;
@@ -1307,8 +1343,8 @@ class histogram_observer {
     s.max = r.f32();
     s.finite = r.u64();
     s.nonfinite = r.u64();
-    if (!r.ok() || !detail::valid_bins(nb) || r.remaining() / 8u != static_cast<std::size_t>(nb) * (moments ? 3u : 1u) ||
-        r.remaining() % 8u != 0) {
+    if (!r.ok() || !detail::valid_bins(nb) ||
+        r.remaining() / 8u != static_cast<std::size_t>(nb) * (moments ? 3u : 1u) || r.remaining() % 8u != 0) {
       return detail::corrupt("corrupt or truncated histogram_observer state");
     }
     histogram_observer h(nb, moments ? track_moments::yes : track_moments::no);
