@@ -554,8 +554,8 @@ struct sq_error_model {
 /// piece(a, b, r) is c times its error over [a, b) with reconstruction r ([a, b] when b reaches
 /// the top v, so every point is counted by exactly one piece of a partition of [u, v]).
 struct bin_dist {
-  double c = 0.0, p0 = 0.0, p1 = 0.0, lo = 0.0, hi = 0.0, top = 0.0;
-  int np = 0;  // 1 or 2 points, 0 uniform over [lo, hi] (a point when lo == hi)
+  double c = 0.0, p0 = 0.0, p1 = 0.0, lo = 0.0, hi = 0.0, top = 0.0, dens = 0.0;
+  int np = 0;  // 1 or 2 points, 0 uniform over [lo, hi] (a point when lo == hi); dens = c / (hi - lo) / 3
   static bin_dist make(double c, double e0, double t1, double t2, double u, double v) noexcept {
     bin_dist d;
     d.c = c;
@@ -579,9 +579,19 @@ struct bin_dist {
       d.lo = u;
       d.hi = v;
     }
+    if (d.np == 0 && d.hi > d.lo) d.dens = c / (d.hi - d.lo) / 3.0;
     return d;
   }
   double piece(double a, double b, double r) const noexcept {
+    if (np == 0 && hi > lo) {  // the common case first
+      const double A = std::max(a, lo), B = std::min(b, hi);
+      if (!(B > A)) return 0.0;
+      const double x = A - r, y = B - r;
+      return dens * ((B - A) * (x * x + x * y + y * y));
+    }
+    return points(a, b, r);
+  }
+  double points(double a, double b, double r) const noexcept {
     const bool closed = b >= top;
     auto pt = [&](double x) {
       const double q = x - r;
@@ -589,11 +599,7 @@ struct bin_dist {
     };
     if (np == 1) return c * pt(p0);
     if (np == 2) return c * 0.5 * (pt(p0) + pt(p1));
-    if (!(hi > lo)) return c * pt(lo);
-    const double A = std::max(a, lo), B = std::min(b, hi);
-    if (!(B > A)) return 0.0;
-    const double x = A - r, y = B - r;
-    return c / (hi - lo) * ((B - A) * (x * x + x * y + y * y) / 3.0);
+    return c * pt(lo);
   }
 };
 
