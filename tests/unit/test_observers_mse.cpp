@@ -323,11 +323,12 @@ TEST_CASE("mse search on observers: adversarial data", "[observers][histogram][m
       }
     }
     x[7] = std::numeric_limits<float>::quiet_NaN();
-    qlin::histogram_observer h(512);
-    h.observe(x.data(), x.size());
-    for (int o = 0; o < 4; ++o) {
+    for (int o = 0; o < 8; ++o) {  // o >= 4: the same with per-bin moments
+      const bool track = o >= 4;
+      qlin::histogram_observer h(512, track ? qlin::track_moments::yes : qlin::track_moments::no);
+      h.observe(x.data(), x.size());
       INFO("kind " << kind << " options " << o);
-      const qlin::qparams_options opt = options(o);
+      const qlin::qparams_options opt = options(o % 4);
       const auto r = h.select_range(qlin::histogram_method::mse, opt);
       const auto full = qlin::choose_qparams(h.min(), h.max(), opt);
       if (!full) {
@@ -343,7 +344,8 @@ TEST_CASE("mse search on observers: adversarial data", "[observers][histogram][m
       const std::vector<double> e = h.edges();
       std::vector<double> c(last + 1);
       for (std::size_t j = 0; j <= last; ++j) c[j] = static_cast<double>(h.counts()[j]);
-      const qlin::detail::sq_error_table table(c.data(), e.data(), last + 1, h.min(), h.max());
+      const qlin::bin_moments mv = track ? qlin::bin_moments{h.sum1().data(), h.sum2().data()} : qlin::bin_moments{};
+      const qlin::detail::sq_error_table table(c.data(), e.data(), last + 1, h.min(), h.max(), mv);
       const double ours = table.eval(*qlin::choose_qparams(r->min, r->max, opt));
       CHECK(ours <= table.eval(*full));
       const auto l2 = h.select_range(qlin::histogram_method::histogram, opt);
