@@ -11,7 +11,8 @@
 // (b) Histograms: collection (observe one batch into a fresh observer) for histogram_observer,
 //     abs_histogram_observer and torch_histogram_observer on 1 Mi and 16 Mi normal floats, and
 //     each range search on the collected state (torch L2 search, mse, two-sided percentile,
-//     TensorRT entropy, torch_histogram_observer's own L2 search).
+//     TensorRT entropy, torch_histogram_observer's own L2 search); histogram_observer's
+//     collection and mse search also with per-bin moments (track_moments::yes, *_moments).
 //
 // Rates: items_per_second / 1e9 = elements per ns; bytes_per_second = read bandwidth (GB/s).
 // Run (medians of 5):
@@ -204,6 +205,19 @@ void BM_collect_histogram(benchmark::State& state) {
   set_rates(state, n);
 }
 
+// The same with per-bin moments (track_moments::yes: a second pass adding x - e_j and its square).
+void BM_collect_histogram_moments(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const std::vector<float>& x = data(n);
+  for (auto _ : state) {
+    qlin::histogram_observer h(qlin::histogram_observer::default_bins, qlin::track_moments::yes);
+    h.observe(x.data(), n);
+    benchmark::DoNotOptimize(h.counts().data());
+    benchmark::DoNotOptimize(h.sum2().data());
+  }
+  set_rates(state, n);
+}
+
 void BM_collect_abs_histogram(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const std::vector<float>& x = data(n);
@@ -227,18 +241,20 @@ void BM_collect_torch_histogram(benchmark::State& state) {
 }
 
 BENCHMARK(BM_collect_histogram)->Arg(m1)->Arg(m16)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_collect_histogram_moments)->Arg(m1)->Arg(m16)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_collect_abs_histogram)->Arg(m1)->Arg(m16)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_collect_torch_histogram)->Arg(m1)->Arg(m16)->Unit(benchmark::kMillisecond);
 
 // ----- range searches on a collected state ----------------------------------------------------------
 
-const qlin::histogram_observer& collected(std::size_t n) {
-  static std::map<std::size_t, qlin::histogram_observer> cache;
-  auto it = cache.find(n);
-  if (it == cache.end()) {
-    qlin::histogram_observer h;
+const qlin::histogram_observer& collected(std::size_t n, bool moments = false) {
+  static std::map<std::size_t, qlin::histogram_observer> cache[2];
+  auto it = cache[moments].find(n);
+  if (it == cache[moments].end()) {
+    qlin::histogram_observer h(qlin::histogram_observer::default_bins,
+                               moments ? qlin::track_moments::yes : qlin::track_moments::no);
     h.observe(data(n).data(), n);
-    it = cache.emplace(n, std::move(h)).first;
+    it = cache[moments].emplace(n, std::move(h)).first;
   }
   return it->second;
 }
@@ -271,9 +287,9 @@ qlin::qparams_options uint8_affine() {
   return o;
 }
 
-void search(benchmark::State& state, qlin::histogram_method m) {
+void search(benchmark::State& state, qlin::histogram_method m, bool moments = false) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  const qlin::histogram_observer& h = collected(n);
+  const qlin::histogram_observer& h = collected(n, moments);
   const qlin::qparams_options o = uint8_affine();
   for (auto _ : state) {
     const qlin::result<qlin::clip_range> r = h.select_range(m, o, 99.99);
@@ -283,6 +299,7 @@ void search(benchmark::State& state, qlin::histogram_method m) {
 
 void BM_search_histogram_l2(benchmark::State& state) { search(state, qlin::histogram_method::histogram); }
 void BM_search_mse(benchmark::State& state) { search(state, qlin::histogram_method::mse); }
+void BM_search_mse_moments(benchmark::State& state) { search(state, qlin::histogram_method::mse, true); }
 void BM_search_percentile(benchmark::State& state) { search(state, qlin::histogram_method::percentile); }
 
 void BM_search_entropy(benchmark::State& state) {
@@ -306,6 +323,7 @@ void BM_search_torch_l2(benchmark::State& state) {
 
 BENCHMARK(BM_search_histogram_l2)->Arg(m1)->Arg(m16)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_search_mse)->Arg(m1)->Arg(m16)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_search_mse_moments)->Arg(m1)->Arg(m16)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_search_percentile)->Arg(m1)->Arg(m16)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_search_entropy)->Arg(m1)->Arg(m16)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_search_abs_percentile)->Arg(m1)->Arg(m16)->Unit(benchmark::kMicrosecond);

@@ -983,7 +983,8 @@ int cmd_calibrate(int argc, char** argv) {
   qlin::moving_average_minmax_observer ma(c);
   qlin::per_channel_minmax_observer pmm;
   qlin::per_channel_moving_average_minmax_observer pma(c);
-  qlin::histogram_observer hist(static_cast<std::size_t>(bins));
+  qlin::histogram_observer hist(static_cast<std::size_t>(bins),
+                                obs == observer_name::mse ? qlin::track_moments::yes : qlin::track_moments::no);
   qlin::abs_histogram_observer absh(static_cast<std::size_t>(bins));
   qlin::ort_histogram_observer orth(static_cast<std::size_t>(bins));
   std::vector<std::vector<float>> admm_channels;  // per channel, all batches in order

@@ -10,7 +10,8 @@
 //   - loads again from its own serialization, which is then a fixed point;
 // and using the loaded state (calculate_qparams, the histogram searches, merge with itself) must
 // not crash or trip a precondition, and parameters it returns must be usable.
-// The seeds in corpus/fuzz_observers/ are serialized states of every observer kind.
+// The seeds in corpus/fuzz_observers/ are serialized states of every observer kind (the
+// histogram_observer with and without per-bin moments).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -91,6 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   load<histogram_observer>("histogram_observer", data, size, [](histogram_observer& o) {
     check_params("histogram_observer", o.calculate_qparams(histogram_method::histogram));
     check_params("histogram_observer", o.calculate_qparams(histogram_method::percentile));
+    check_params("histogram_observer", o.calculate_qparams(histogram_method::mse));  // with moments if stored
     histogram_observer copy = o;
     (void)o.merge(copy);  // may refuse (count overflow); must not crash
   });

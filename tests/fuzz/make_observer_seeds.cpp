@@ -69,6 +69,11 @@ int main(int argc, char** argv) {
   h.observe(a.data(), a.size());
   h.observe(b.data(), b.size());
   bad += write(dir, "histogram", h.serialize());
+  qlin::histogram_observer hm(64, qlin::track_moments::yes);
+  bad += write(dir, "histogram_moments_empty", hm.serialize());
+  hm.observe(a.data(), a.size());
+  hm.observe(b.data(), b.size());
+  bad += write(dir, "histogram_moments", hm.serialize());
 
   qlin::torch_histogram_observer th(32, 8, 16);
   bad += write(dir, "torch_histogram_empty", th.serialize());

@@ -27,7 +27,46 @@ std::uint32_t bits(float f) {
 struct hist {
   std::vector<double> counts, edges;
   float dmin = 0.0f, dmax = 0.0f;
+  std::vector<float> values;       // values consistent with the counts (with_values)
+  std::vector<double> sum1, sum2;  // their moments about each bin's left edge
+  qlin::bin_moments moments() const { return qlin::bin_moments{sum1.data(), sum2.data()}; }
 };
+
+// Draws, for every bin, counts[j] float values inside the bin and the observed [dmin, dmax] (the
+// bins holding dmin / dmax get dmin / dmax themselves), clustered at a random point of the bin
+// or spread over it, and records their moments as histogram_observer does.
+void with_values(hist& h, std::mt19937& rng) {
+  std::uniform_real_distribution<double> ud(0.0, 1.0);
+  const std::size_t bins = h.counts.size();
+  h.sum1.assign(bins, 0.0);
+  h.sum2.assign(bins, 0.0);
+  h.values.clear();
+  const std::size_t jmin = qlin::detail::bin_holding(h.edges.data(), bins, h.dmin);
+  const std::size_t jmax = qlin::detail::bin_holding(h.edges.data(), bins, h.dmax);
+  for (std::size_t j = 0; j < bins; ++j) {
+    const double lo = std::max(h.edges[j], static_cast<double>(h.dmin));
+    const double hi = std::min(h.edges[j + 1], static_cast<double>(h.dmax));
+    const auto c = static_cast<std::size_t>(h.counts[j]);
+    const double centre = lo + (hi - lo) * ud(rng), spread = ud(rng) < 0.5 ? 0.05 : 1.0;
+    for (std::size_t i = 0; i < c; ++i) {
+      float x;
+      if (j == jmin && i == 0) {
+        x = h.dmin;
+      } else if (j == jmax && i == c - 1) {
+        x = h.dmax;
+      } else {
+        const double t = centre + (ud(rng) - 0.5) * spread * (hi - lo);
+        x = static_cast<float>(std::min(std::max(t, lo), hi));
+        if (static_cast<double>(x) >= h.edges[j + 1]) x = std::nextafter(x, -std::numeric_limits<float>::infinity());
+        while (static_cast<double>(x) < lo) x = std::nextafter(x, std::numeric_limits<float>::infinity());
+      }
+      h.values.push_back(x);
+      const double d = static_cast<double>(x) - h.edges[j];
+      h.sum1[j] += d;
+      h.sum2[j] += d * d;
+    }
+  }
+}
 
 // Random histograms: dyadic or irregular edges, several count shapes, sparse ones included.
 hist random_hist(std::mt19937& rng, int t) {
@@ -284,11 +323,12 @@ TEST_CASE("mse search on observers: adversarial data", "[observers][histogram][m
       }
     }
     x[7] = std::numeric_limits<float>::quiet_NaN();
-    qlin::histogram_observer h(512);
-    h.observe(x.data(), x.size());
-    for (int o = 0; o < 4; ++o) {
+    for (int o = 0; o < 8; ++o) {  // o >= 4: the same with per-bin moments
+      const bool track = o >= 4;
+      qlin::histogram_observer h(512, track ? qlin::track_moments::yes : qlin::track_moments::no);
+      h.observe(x.data(), x.size());
       INFO("kind " << kind << " options " << o);
-      const qlin::qparams_options opt = options(o);
+      const qlin::qparams_options opt = options(o % 4);
       const auto r = h.select_range(qlin::histogram_method::mse, opt);
       const auto full = qlin::choose_qparams(h.min(), h.max(), opt);
       if (!full) {
@@ -304,7 +344,8 @@ TEST_CASE("mse search on observers: adversarial data", "[observers][histogram][m
       const std::vector<double> e = h.edges();
       std::vector<double> c(last + 1);
       for (std::size_t j = 0; j <= last; ++j) c[j] = static_cast<double>(h.counts()[j]);
-      const qlin::detail::sq_error_table table(c.data(), e.data(), last + 1, h.min(), h.max());
+      const qlin::bin_moments mv = track ? qlin::bin_moments{h.sum1().data(), h.sum2().data()} : qlin::bin_moments{};
+      const qlin::detail::sq_error_table table(c.data(), e.data(), last + 1, h.min(), h.max(), mv);
       const double ours = table.eval(*qlin::choose_qparams(r->min, r->max, opt));
       CHECK(ours <= table.eval(*full));
       const auto l2 = h.select_range(qlin::histogram_method::histogram, opt);
@@ -315,4 +356,137 @@ TEST_CASE("mse search on observers: adversarial data", "[observers][histogram][m
       if (pl2) CHECK(ours <= table.eval(*pl2));
     }
   }
+}
+
+TEST_CASE("mse model with moments: the O(cells) table equals the per-bin definition",
+          "[observers][histogram][mse][moments]") {
+  std::mt19937 rng(41);
+  std::uniform_real_distribution<float> uf(0.0f, 1.0f);
+  double worst = 0.0;
+  int n = 0;
+  for (int t = 0; t < 140; ++t) {
+    hist h = random_hist(rng, t);
+    with_values(h, rng);
+    const std::size_t bins = h.counts.size();
+    const qlin::detail::sq_error_table table(h.counts.data(), h.edges.data(), bins, h.dmin, h.dmax, h.moments());
+    for (int o = 0; o < 4; ++o) {
+      for (int r = 0; r < 12; ++r) {
+        const float span = h.dmax - h.dmin;
+        const float lo = h.dmin + span * (r < 6 ? uf(rng) * 0.5f : -uf(rng));
+        const float hi = h.dmax - span * (r < 6 ? uf(rng) * 0.5f : -uf(rng));
+        const auto p = qlin::choose_qparams(std::min(lo, hi), std::max(lo, hi), options(o));
+        if (!p) continue;
+        const double want =
+            qlin::detail::expected_sq_error(h.counts.data(), h.edges.data(), bins, h.dmin, h.dmax, *p, h.moments());
+        const double got = table.eval(*p);
+        INFO("case " << t << " options " << o << " want " << want << " got " << got);
+        REQUIRE(std::isfinite(want));
+        const double rel = std::fabs(got - want) / std::max(want, 1e-300);
+        CHECK((rel <= 1e-9 || std::fabs(got - want) <= 1e-12 * std::ldexp(1.0, 2 * (t % 11 - 8)) * 1e4));
+        worst = std::max(worst, rel);
+        for (double f : {0.5, 0.999999, 1.0, 1.000001, 2.0}) {
+          const double bound = want * f;
+          const double e = table.eval(*p, bound);
+          if (got < bound) {
+            CHECK(e == got);
+          } else {
+            CHECK(e >= bound);
+          }
+        }
+        ++n;
+      }
+    }
+  }
+  CHECK(n > 4000);
+  WARN("with moments: sq_error_table vs expected_sq_error: worst relative difference " << worst << " over " << n
+                                                                                       << " evaluations");
+}
+
+TEST_CASE("mse model with moments: exact where the values are determined", "[observers][histogram][mse][moments]") {
+  // The true error of the drawn values: sum over them of (x - fq(x))^2 in double.
+  std::mt19937 rng(43);
+  std::uniform_real_distribution<float> uf(0.0f, 1.0f);
+  int exact_cases = 0, one_cell = 0;
+  for (int t = 0; t < 140; ++t) {
+    hist h = random_hist(rng, t);
+    // At most 2 values per bin: every bin's values are determined by count, mean and variance.
+    for (auto& c : h.counts) c = std::min(c, 2.0);
+    with_values(h, rng);
+    const std::size_t bins = h.counts.size();
+    for (int o = 0; o < 4; ++o) {
+      const float span = h.dmax - h.dmin;
+      const auto p = qlin::choose_qparams(h.dmin + span * 0.2f * uf(rng), h.dmax - span * 0.2f * uf(rng), options(o));
+      if (!p) continue;
+      const qlin::detail::sq_error_model m(*p, h.dmin, h.dmax);
+      double truth = 0.0;
+      for (float x : h.values) truth += m.point(static_cast<double>(x));
+      const double model =
+          qlin::detail::expected_sq_error(h.counts.data(), h.edges.data(), bins, h.dmin, h.dmax, *p, h.moments());
+      INFO("case " << t << " options " << o << " truth " << truth << " model " << model);
+      // Two values are recovered as mu -+ sigma (sqrt of a difference): rounding, not modelling.
+      CHECK(std::fabs(model - truth) <= 1e-6 * truth + 1e-300);
+      ++exact_cases;
+    }
+  }
+  CHECK(exact_cases > 400);
+  // Any count: a bin inside one quantization cell is exact (here: one bin, many values).
+  qlin::qparams_options opt;
+  opt.type = qlin::dtype::uint8;
+  const auto p = qlin::choose_qparams(-1.0f, 1.0f, opt);
+  REQUIRE(p.has_value());
+  const qlin::detail::sq_error_model m(*p, 0.25, 0.2578125);
+  for (int rep = 0; rep < 20; ++rep) {
+    const double lo = 0.25, w = 0.0078125 / 8.0;  // well inside one cell of width 2/255
+    hist h;
+    h.edges = {lo, lo + w, lo + 2.0 * w};
+    h.counts = {0.0, 0.0};
+    h.dmin = static_cast<float>(lo);
+    h.dmax = static_cast<float>(lo + 1.5 * w);
+    const int cnt = 3 + rep;
+    h.counts[0] = cnt - 1;
+    h.counts[1] = 1;
+    with_values(h, rng);
+    double truth = 0.0;
+    for (float x : h.values) truth += m.point(static_cast<double>(x));
+    const double model =
+        qlin::detail::expected_sq_error(h.counts.data(), h.edges.data(), 2, h.dmin, h.dmax, *p, h.moments());
+    CHECK(std::fabs(model - truth) <= 1e-9 * truth);
+    // ... while the uniform model of the counts is not.
+    const double uniform = qlin::detail::expected_sq_error(h.counts.data(), h.edges.data(), 2, h.dmin, h.dmax, *p);
+    one_cell += std::fabs(uniform - truth) > 1e-6 * truth;
+  }
+  CHECK(one_cell > 10);
+}
+
+TEST_CASE("mse search with moments: the pruned search equals the exhaustive descent",
+          "[observers][histogram][mse][moments]") {
+  std::mt19937 rng(31);
+  int cases = 0;
+  for (int t = 0; t < 70; ++t) {
+    hist h = random_hist(rng, t);
+    with_values(h, rng);
+    const std::size_t bins = h.counts.size();
+    const qlin::detail::sq_error_table table(h.counts.data(), h.edges.data(), bins, h.dmin, h.dmax, h.moments());
+    for (int o = 0; o < 4; ++o) {
+      const qlin::qparams_options opt = options(o);
+      const clip_range start{h.dmin * 0.7f, h.dmax * 0.8f};
+      for (const clip_range* st : {static_cast<const clip_range*>(nullptr), &start}) {
+        INFO("case " << t << " options " << o << " start " << (st != nullptr));
+        const auto got = qlin::mse_search(h.counts.data(), h.edges.data(), bins, h.dmin, h.dmax, opt, st, h.moments());
+        if (!qlin::choose_qparams(h.dmin, h.dmax, opt)) {
+          CHECK(!got.has_value());
+          continue;
+        }
+        REQUIRE(got.has_value());
+        const clip_range full = exhaustive(h, opt, st, [&](const qlin::quant_params& p) { return table.eval(p); });
+        CHECK(bits(full.min) == bits(got->min));
+        CHECK(bits(full.max) == bits(got->max));
+        // Its modelled error is never above the full range's.
+        const double e_got = table.eval(*qlin::choose_qparams(got->min, got->max, opt));
+        CHECK(e_got <= table.eval(*qlin::choose_qparams(h.dmin, h.dmax, opt)));
+        ++cases;
+      }
+    }
+  }
+  CHECK(cases > 400);
 }

@@ -14,7 +14,9 @@
 //   2^k) / 2) = floor(x / 2^(k+1)), so no count is lost or moved, and the state after any order of
 //   batches, and after merging shards in any order, equals the state of one pass over all the
 //   data, bit for bit (merge() is exact, associative and commutative). Between bins/2 and bins
-//   bins cover the data.
+//   bins cover the data. Optionally (track_moments::yes) it also records per bin the sum of
+//   (x - left edge) and of its square, in double: they move with the counts when bins merge and
+//   add in merge(), equal to one pass up to double rounding (not bit for bit, unlike the counts).
 //
 // torch_histogram_observer (torch 1.13 HistogramObserver, reference/SEMANTICS.md section 2)
 //   Float32 counts over [min, max], reproduced step by step in float32: the first batch (or any
@@ -47,7 +49,9 @@
 //                           options, zero-point rounding included) minimize the expected squared
 //                           error, the mass of each bin spread uniformly over the part of the bin
 //                           inside the observed [min, max], except one value at min and one at max
-//                           in the bins holding them (the model above detail::expected_sq_error).
+//                           in the bins holding them (the model above detail::expected_sq_error);
+//                           with per-bin moments (bin_moments) exact for every bin inside one
+//                           quantization cell, only bins cut by a cell boundary modelled (bin_dist).
 //                           Candidates: every bin edge (coordinate descent over min and max for
 //                           affine, a 1-D scan of amax for symmetric), started from the full range
 //                           and from torch's L2 choice, so its modelled error never exceeds that of
@@ -64,6 +68,9 @@
 //   u8 flavour 2 (abs_histogram_observer): u32 initial bins, f32 fixed_amax (0 = none), f32 max,
 //      u64 finite, u64 nonfinite, u64 nbins, u64 nedges, nbins x u64 counts, nedges x f32 edges
 //   u8 flavour 3: ort_histogram_observer (onnxruntime.hpp)
+//   u8 flavour 4 (histogram_observer with track_moments::yes): flavour 0's fields, then bins x f64
+//      sum (x - e_j), bins x f64 sum (x - e_j)^2 (finite, 0 for empty bins, 0 <= sum1 <= n w,
+//      0 <= sum2 <= n w^2 up to a 2^-20 relative margin for rounding)
 // Every inconsistent, truncated or trailing byte gives errc::corrupt_data.
 #ifndef QLIN_OBSERVERS_HISTOGRAM_HPP_
 #define QLIN_OBSERVERS_HISTOGRAM_HPP_
@@ -92,6 +99,18 @@ struct clip_range {
   float min = 0.0f;
   /// Upper end.
   float max = 0.0f;
+};
+
+/// Per-bin moments of the values for mse_search (histogram_observer with track_moments::yes):
+/// sum1[j] = sum of (x - edges[j]) and sum2[j] = sum of (x - edges[j])^2 over the values x in bin
+/// j, i.e. taken about the bin's left edge, so that no large offset cancels. Both null: no moments.
+struct bin_moments {
+  /// Per bin, the sum of (x - edges[j]); null when absent.
+  const double* sum1 = nullptr;
+  /// Per bin, the sum of (x - edges[j])^2; null when absent.
+  const double* sum2 = nullptr;
+  /// True when both arrays are given.
+  bool present() const noexcept { return sum1 != nullptr && sum2 != nullptr; }
 };
 
 namespace detail {
@@ -528,6 +547,108 @@ struct sq_error_model {
   }
 };
 
+/// The moment model of a bin's values (bin_moments present): count c, moments t1 = sum (x - e0),
+/// t2 = sum (x - e0)^2 about the bin's left edge e0, values in [u, v]. Only a bin cut by a
+/// quantization cell boundary needs more than the moments; it is given the distribution below,
+/// which has the recorded count and mean (and, where it fits, variance):
+///   c == 1: one point at e0 + t1 (the value itself);
+///   c == 2: two points at mu -+ sigma (the two values themselves, up to rounding);
+///   otherwise: uniform on [mu - h, mu + h], h = min(sqrt(3) sigma, mu - u, v - mu) (sqrt(3)
+///   sigma gives the recorded variance; the bin's interval caps it);
+///   c <= 0 (callers' signed counts): uniform over [u, v] as without moments.
+/// piece(a, b, r) is c times its error over [a, b) with reconstruction r ([a, b] when b reaches
+/// the top v, so every point is counted by exactly one piece of a partition of [u, v]).
+struct bin_dist {
+  double c = 0.0, p0 = 0.0, p1 = 0.0, lo = 0.0, hi = 0.0, top = 0.0, dens = 0.0;
+  int np = 0;  // 1 or 2 points, 0 uniform over [lo, hi] (a point when lo == hi); dens = c / (hi - lo) / 3
+  static bin_dist make(double c, double e0, double t1, double t2, double u, double v) noexcept {
+    bin_dist d;
+    d.c = c;
+    d.top = v;
+    auto in_uv = [&](double x) { return std::min(std::max(x, u), v); };
+    if (c == 1.0) {
+      d.np = 1;
+      d.p0 = in_uv(e0 + t1);
+    } else if (c == 2.0) {
+      const double mu = t1 * 0.5, sd = std::sqrt(std::max(t2 * 0.5 - mu * mu, 0.0));
+      d.np = 2;
+      d.p0 = in_uv(e0 + (mu - sd));
+      d.p1 = in_uv(e0 + (mu + sd));
+    } else if (c > 0.0) {
+      const double m1 = t1 / c;
+      const double mu = in_uv(e0 + m1);
+      const double h = std::min(std::min(std::sqrt(3.0 * std::max(t2 / c - m1 * m1, 0.0)), mu - u), v - mu);
+      d.lo = mu - h;
+      d.hi = mu + h;
+    } else {
+      d.lo = u;
+      d.hi = v;
+    }
+    if (d.np == 0 && d.hi > d.lo) d.dens = c / (d.hi - d.lo) / 3.0;
+    return d;
+  }
+  double piece(double a, double b, double r) const noexcept {
+    if (np == 0 && hi > lo) {  // the common case first
+      const double A = std::max(a, lo), B = std::min(b, hi);
+      if (!(B > A)) return 0.0;
+      const double x = A - r, y = B - r;
+      return dens * ((B - A) * (x * x + x * y + y * y));
+    }
+    return points(a, b, r);
+  }
+  double points(double a, double b, double r) const noexcept {
+    const bool closed = b >= top;
+    auto pt = [&](double x) {
+      const double q = x - r;
+      return x >= a && (x < b || closed) ? q * q : 0.0;
+    };
+    if (np == 1) return c * pt(p0);
+    if (np == 2) return c * 0.5 * (pt(p0) + pt(p1));
+    return c * pt(lo);
+  }
+};
+
+/// sum (x - r)^2 over a bin's values from its moments about e0: t2 - 2 rho t1 + c rho^2,
+/// rho = r - e0 (clamped at 0 against cancellation for c >= 0).
+inline double moment_sq_error(double c, double t1, double t2, double e0, double r) noexcept {
+  const double rho = r - e0;
+  const double v = t2 - 2.0 * rho * t1 + c * rho * rho;
+  return c >= 0.0 ? std::max(v, 0.0) : v;
+}
+
+/// The moment model's error of c values (moments t1, t2 about e0) in bin [e0, e1) clipped to
+/// [dmin, dmax]: exact when that part of the bin lies in one quantization cell, else the pieces
+/// of bin_dist.
+inline double moment_bin_error(const sq_error_model& m, double c, double t1, double t2, double e0, double e1) noexcept {
+  const double u = std::max(e0, m.dmin);
+  const double v = std::min(e1, m.dmax);
+  if (!(v > u)) return c * m.point(std::min(std::max(u, m.dmin), m.dmax));
+  double a = u, k = m.code(u), r_first = 0.0, a_first = 0.0, b_first = 0.0, acc = 0.0;
+  int n = 0;
+  bin_dist d;
+  for (;;) {
+    const double b = std::min(v, m.cell_hi(k));
+    const double r = (k - m.zp) * m.s;
+    if (b > a) {
+      if (++n == 1) {
+        r_first = r;
+        a_first = a;
+        b_first = b;
+      } else {
+        if (n == 2) {
+          d = bin_dist::make(c, e0, t1, t2, u, v);
+          acc += d.piece(a_first, b_first, r_first);
+        }
+        acc += d.piece(a, b, r);
+      }
+    }
+    if (b >= v || std::isnan(b)) break;
+    a = b;
+    k += 1.0;
+  }
+  return n == 1 ? moment_sq_error(c, t1, t2, e0, r_first) : acc;
+}
+
 /// The bins holding dmin and dmax: the last j with edges[j] <= x, clamped to [0, bins - 1].
 inline std::size_t bin_holding(const double* edges, std::size_t bins, double x) noexcept {
   const std::size_t j = static_cast<std::size_t>(std::upper_bound(edges, edges + bins + 1, x) - edges);
@@ -537,10 +658,30 @@ inline std::size_t bin_holding(const double* edges, std::size_t bins, double x) 
 /// The error of bin j of the model above (end bins with their point masses), jmin / jmax the
 /// bins holding dmin / dmax.
 inline double model_bin_term(const sq_error_model& m, const double* counts, const double* edges, std::size_t j,
-                             std::size_t jmin, std::size_t jmax) noexcept {
+                             std::size_t jmin, std::size_t jmax, const bin_moments& mv = {}) noexcept {
   double c = counts[j];
   if (c == 0.0) return 0.0;
   double t = 0.0;
+  if (mv.present()) {
+    // The observed ends are point masses here too; their offsets leave the bin's moments.
+    double t1 = mv.sum1[j], t2 = mv.sum2[j];
+    const double e0 = edges[j];
+    auto peel = [&](double x) {
+      const double a = std::min(c, 1.0), d = x - e0;
+      t += a * m.point(x);
+      c -= a;
+      t1 -= a * d;
+      t2 -= a * d * d;
+    };
+    if (c > 0.0 && j == jmin) peel(m.dmin);
+    if (c > 0.0 && j == jmax && m.dmax > m.dmin) peel(m.dmax);
+    if (c > 0.0) {
+      t1 = std::max(t1, 0.0);
+      t2 = std::max(t2, 0.0);
+    }
+    if (c != 0.0) t += moment_bin_error(m, c, t1, t2, e0, edges[j + 1]);
+    return t;
+  }
   if (c > 0.0 && j == jmin) {
     const double a = std::min(c, 1.0);
     t += a * m.point(m.dmin);
@@ -559,11 +700,11 @@ inline double model_bin_term(const sq_error_model& m, const double* counts, cons
 /// plain definition (O(bins x cells per bin)); mse_search evaluates the same sum faster with
 /// sq_error_table (equal to within rounding; tests/unit/test_observers_mse.cpp).
 inline double expected_sq_error(const double* counts, const double* edges, std::size_t bins, double dmin, double dmax,
-                                const quant_params& p) {
+                                const quant_params& p, const bin_moments& mv = {}) {
   const sq_error_model m(p, dmin, dmax);
   const std::size_t jmin = bin_holding(edges, bins, dmin), jmax = bin_holding(edges, bins, dmax);
   double total = 0.0;
-  for (std::size_t j = 0; j < bins; ++j) total += model_bin_term(m, counts, edges, j, jmin, jmax);
+  for (std::size_t j = 0; j < bins; ++j) total += model_bin_term(m, counts, edges, j, jmin, jmax, mv);
   return total;
 }
 
@@ -582,8 +723,9 @@ inline double expected_sq_error(const double* counts, const double* edges, std::
 /// expected_sq_error only by rounding (relative error well below 1e-9 in tests).
 class sq_error_table {
  public:
-  sq_error_table(const double* counts, const double* edges, std::size_t bins, double dmin, double dmax)
-      : c_(counts), e_(edges), dmin_(dmin), dmax_(dmax) {
+  sq_error_table(const double* counts, const double* edges, std::size_t bins, double dmin, double dmax,
+                 const bin_moments& mv = {})
+      : c_(counts), e_(edges), mv_(mv), dmin_(dmin), dmax_(dmax) {
     jmin_ = bin_holding(edges, bins, dmin);
     jmax_ = std::max(jmin_, bin_holding(edges, bins, dmax));
     for (std::size_t j = 0; j < bins; ++j) {
@@ -598,18 +740,32 @@ class sq_error_table {
       hi_ = e_[b_];
       x0_ = lo_ * 0.5 + hi_ * 0.5;
       const std::size_t len = b_ - a_;
-      dens_.assign(len, 0.0);
       p0_.assign(len + 1, 0.0);
       p1_.assign(len + 1, 0.0);
       p2_.assign(len + 1, 0.0);
-      for (std::size_t i = 0; i < len; ++i) {
-        const std::size_t j = a_ + i;
-        const double c = c_[j], w = e_[j + 1] - e_[j];
-        const double mid = (e_[j] * 0.5 + e_[j + 1] * 0.5) - x0_;
-        dens_[i] = c / w / 3.0;
-        p0_[i + 1] = p0_[i] + c;
-        p1_[i + 1] = p1_[i] + c * mid;
-        p2_[i + 1] = p2_[i] + c * (mid * mid + w * w / 12.0);
+      if (mv_.present()) {
+        // Moments about x0: sum (x - x0) = t1 + c off, sum (x - x0)^2 = t2 + 2 off t1 + c off^2,
+        // off = e_j - x0.
+        dist_.resize(len);
+        for (std::size_t i = 0; i < len; ++i) {
+          const std::size_t j = a_ + i;
+          const double c = c_[j], t1 = mv_.sum1[j], t2 = mv_.sum2[j], off = e_[j] - x0_;
+          dist_[i] = bin_dist::make(c, e_[j], t1, t2, e_[j], e_[j + 1]);
+          p0_[i + 1] = p0_[i] + c;
+          p1_[i + 1] = p1_[i] + (t1 + c * off);
+          p2_[i + 1] = p2_[i] + (t2 + 2.0 * off * t1 + c * off * off);
+        }
+      } else {
+        dens_.assign(len, 0.0);
+        for (std::size_t i = 0; i < len; ++i) {
+          const std::size_t j = a_ + i;
+          const double c = c_[j], w = e_[j + 1] - e_[j];
+          const double mid = (e_[j] * 0.5 + e_[j + 1] * 0.5) - x0_;
+          dens_[i] = c / w / 3.0;
+          p0_[i + 1] = p0_[i] + c;
+          p1_[i + 1] = p1_[i] + c * mid;
+          p2_[i + 1] = p2_[i] + c * (mid * mid + w * w / 12.0);
+        }
       }
       mean_ = p0_[len] > 0.0 ? x0_ + p1_[len] / p0_[len] : x0_;
       w_ = e_[a_ + 1] - e_[a_];
@@ -624,9 +780,9 @@ class sq_error_table {
   double eval(const quant_params& p, double bound = std::numeric_limits<double>::infinity()) const {
     const sq_error_model m(p, dmin_, dmax_);
     if (!nonneg_) bound = std::numeric_limits<double>::infinity();
-    double sum = model_bin_term(m, c_, e_, jmin_, jmin_, jmax_);
-    if (ends_ == 2) sum += model_bin_term(m, c_, e_, jmax_, jmin_, jmax_);
-    for (std::size_t j : outside_) sum += model_bin_term(m, c_, e_, j, jmin_, jmax_);
+    double sum = model_bin_term(m, c_, e_, jmin_, jmin_, jmax_, mv_);
+    if (ends_ == 2) sum += model_bin_term(m, c_, e_, jmax_, jmin_, jmax_, mv_);
+    for (std::size_t j : outside_) sum += model_bin_term(m, c_, e_, j, jmin_, jmax_, mv_);
     if (sum >= bound || b_ == a_) return sum;
     // Cells touching [lo_, hi_) (one wider on each side against rounding at the boundaries): the
     // two outermost first (they hold the clipped tails), then outwards from the cell of the mean,
@@ -685,6 +841,11 @@ class sq_error_table {
     return j;
   }
   double piece(std::size_t j, double u, double v, double r) const noexcept {
+    if (mv_.present()) {
+      if (!(v > u)) return 0.0;
+      if (u <= e_[j] && v >= e_[j + 1]) return moment_sq_error(c_[j], mv_.sum1[j], mv_.sum2[j], e_[j], r);
+      return dist_[j - a_].piece(u, v, r);
+    }
     const double d = dens_[j - a_];
     if (d == 0.0 || !(v > u)) return 0.0;
     const double A = u - r, B = v - r;
@@ -720,6 +881,7 @@ class sq_error_table {
 
   const double* c_;
   const double* e_;
+  bin_moments mv_;
   double dmin_, dmax_;
   std::size_t jmin_ = 0, jmax_ = 0, a_ = 0, b_ = 0;
   int ends_ = 1;
@@ -727,6 +889,7 @@ class sq_error_table {
   double lo_ = 0.0, hi_ = 0.0, x0_ = 0.0, mean_ = 0.0, w_ = 0.0, inv_w_ = 0.0;
   std::vector<std::size_t> outside_;
   std::vector<double> p0_, p1_, p2_, dens_;  // dens_: c_j / w_j / 3 for the pieces
+  std::vector<bin_dist> dist_;               // with moments: the pieces' model of each bin
 };
 
 }  // namespace detail
@@ -735,7 +898,8 @@ class sq_error_table {
 /// counts[bins], edges[bins + 1] ascending; data_min / data_max: the observed finite range.
 /// `start` (optional) is an extra starting candidate, e.g. torch's L2 choice.
 inline result<clip_range> mse_search(const double* counts, const double* edges, std::size_t bins, float data_min,
-                                     float data_max, const qparams_options& opt, const clip_range* start = nullptr) {
+                                     float data_max, const qparams_options& opt, const clip_range* start = nullptr,
+                                     const bin_moments& moments = {}) {
   if (counts == nullptr || edges == nullptr || bins == 0) return fail(errc::invalid_argument, "the histogram is empty");
   if (!std::isfinite(data_min) || !std::isfinite(data_max)) return fail(errc::non_finite_input, "min and max must be finite");
   if (data_min > data_max) return fail(errc::min_greater_than_max, "min must not be greater than max");
@@ -744,7 +908,7 @@ inline result<clip_range> mse_search(const double* counts, const double* edges, 
     const result<quant_params> probe = choose_qparams(data_min, data_max, opt);
     if (!probe) return probe.error();
   }
-  const detail::sq_error_table table(counts, edges, bins, dmin, dmax);
+  const detail::sq_error_table table(counts, edges, bins, dmin, dmax, moments);
   // The sweeps revisit (lo, hi) pairs (about 40% of the evaluations on a normal histogram);
   // `seen` keeps, per pair, its error (exact) or a lower bound of it (an abandoned evaluation).
   struct known {
@@ -958,6 +1122,76 @@ inline result<clip_range> two_sided_percentile(const double* counts, const doubl
 
 }  // namespace detail
 
+/// Whether histogram_observer records per-bin moments (see its constructor).
+enum class track_moments : unsigned char { no, yes };
+
+namespace detail {
+
+/// histogram_observer's moment accumulation (track_moments::yes), separate from the counting:
+/// each finite x of the batch, in the bin j = b.idx1(x) its count went to (so a value on an edge
+/// goes where its count goes), adds d = x - e_j and d^2 to s1[j] and s2[j], e_j = (o + j) 2^k.
+/// d is exact in double for x >= e_j >= 0 and whenever |x| >= 2^k (it is x's bits below 2^k, or
+/// 2^k minus them, at most 24 bits); d^2 of a 24-bit d is exact too. Only the sums round. With
+/// AVX2 the bins come from b.idx8 (the same slots as idx1, see grid_binner), 8 at a time.
+inline void add_moment(std::uint32_t j, float x, double origin, double w, double* s1, double* s2) noexcept {
+  const double d = static_cast<double>(x) - (origin + static_cast<double>(j)) * w;
+  s1[j] += d;
+  s2[j] += d * d;
+}
+
+#if defined(QLIN_REDUCE_AVX2)
+QLIN_REDUCE_AVX2_TARGET inline void accumulate_moments_avx2(const grid_binner& b, double w, const float* x, std::size_t n,
+                                                            double* s1, double* s2) noexcept {
+  alignas(32) std::uint32_t id[8];
+  std::size_t i = 0;
+  for (; n - i >= 8; i += 8) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(id), b.idx8(x + i));
+    for (std::size_t l = 0; l < 8; ++l) {
+      if (id[l] < b.nb) add_moment(id[l], x[i + l], b.origin, w, s1, s2);
+    }
+  }
+  for (; i < n; ++i) {
+    const std::uint32_t j = b.idx1(x[i]);
+    if (j < b.nb) add_moment(j, x[i], b.origin, w, s1, s2);
+  }
+}
+#endif
+
+inline void accumulate_moments(const grid_binner& b, int k, const float* x, std::size_t n, double* s1,
+                               double* s2) noexcept {
+  const double w = std::ldexp(1.0, k);
+#if defined(QLIN_REDUCE_AVX2)
+  if (have_avx2()) {
+    accumulate_moments_avx2(b, w, x, n, s1, s2);
+    return;
+  }
+#endif
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t j = b.idx1(x[i]);
+    if (j < b.nb) add_moment(j, x[i], b.origin, w, s1, s2);
+  }
+}
+
+/// Adds the moments of bins (k_from, o_from + j) into the coarser or equal grid (k_to, o_to): the
+/// parent of a bin is floor(g / 2^(k_to - k_from)) (as for the counts) and moments about the
+/// child's left edge move to the parent's by the offset delta = e_child - e_parent >= 0:
+/// t1 + n delta, t2 + 2 delta t1 + n delta^2 (rounded: equal to one pass up to double rounding).
+inline void move_moments(const std::uint64_t* counts, const double* s1, const double* s2, std::size_t bins, int k_from,
+                         std::int64_t o_from, int k_to, std::int64_t o_to, double* d1, double* d2) noexcept {
+  for (std::size_t j = 0; j < bins; ++j) {
+    if (counts[j] == 0) continue;
+    const std::int64_t g = o_from + static_cast<std::int64_t>(j);
+    const std::int64_t parent = floor_div_pow2(g, k_to - k_from);
+    const double delta = std::ldexp(static_cast<double>(g), k_from) - std::ldexp(static_cast<double>(parent), k_to);
+    const auto c = static_cast<double>(counts[j]);
+    const auto q = static_cast<std::size_t>(parent - o_to);
+    d1[q] += s1[j] + c * delta;
+    d2[q] += s2[j] + 2.0 * delta * s1[j] + c * delta * delta;
+  }
+}
+
+}  // namespace detail
+
 /// qlin's exact, mergeable signed histogram (see the header comment).
 class histogram_observer {
  public:
@@ -966,12 +1200,23 @@ class histogram_observer {
   /// The default number of bins.
   static constexpr std::size_t default_bins = 2048;
 
-  /// Precondition: 2 <= bins <= 2^24 (use make() for outside input).
-  explicit histogram_observer(std::size_t bins = default_bins) : counts_(bins, 0) { QLIN_ASSERT(detail::valid_bins(bins)); }
+  /// Precondition: 2 <= bins <= 2^24 (use make() for outside input). track_moments::yes also
+  /// records, per bin, the sum of (x - left edge) and of its square (sum1() / sum2()), which the
+  /// mse search uses to make its error model exact for every bin inside one quantization cell
+  /// (docs/observers.md, "The mse search"); it costs 2 doubles per bin and a second pass over
+  /// each batch. Off (the default), collection and results are as without the option.
+  explicit histogram_observer(std::size_t bins = default_bins, track_moments moments = track_moments::no)
+      : counts_(bins, 0) {
+    QLIN_ASSERT(detail::valid_bins(bins));
+    if (moments == track_moments::yes) {
+      sum1_.assign(bins, 0.0);
+      sum2_.assign(bins, 0.0);
+    }
+  }
   /// An observer with `bins` bins; errc::invalid_argument outside [2, 2^24].
-  static result<histogram_observer> make(std::size_t bins) {
+  static result<histogram_observer> make(std::size_t bins, track_moments moments = track_moments::no) {
     if (!detail::valid_bins(bins)) return fail(errc::invalid_argument, "bins must lie in [2, 2^24]");
-    return histogram_observer(bins);
+    return histogram_observer(bins, moments);
   }
 
   /// The number of bins.
@@ -988,6 +1233,15 @@ class histogram_observer {
   std::uint64_t nonfinite_count() const noexcept { return s_.nonfinite; }
   /// The bin counts (bins() of them).
   const std::vector<std::uint64_t>& counts() const noexcept { return counts_; }
+  /// True when constructed with track_moments::yes.
+  bool tracks_moments() const noexcept { return !sum1_.empty(); }
+  /// With track_moments::yes: per bin, the sum of (x - edges()[j]) and of (x - edges()[j])^2 over
+  /// its values (empty otherwise). After regridding or merge() they equal one pass over the same
+  /// data up to double rounding (the counts are exact), so a search on them can resolve a
+  /// near-tie differently.
+  const std::vector<double>& sum1() const noexcept { return sum1_; }
+  /// Per bin, the sum of (x - edges()[j])^2 (see sum1()).
+  const std::vector<double>& sum2() const noexcept { return sum2_; }
   /// Bin width 2^k and window origin o: bin j covers [(o + j) 2^k, (o + j + 1) 2^k).
   int exponent() const noexcept { return k_; }
   /// The window origin o (see exponent()).
@@ -1010,19 +1264,28 @@ class histogram_observer {
     regrid(u.min, u.max);
     const detail::grid_binner gb{std::ldexp(1.0, -k_), static_cast<double>(o_), static_cast<std::uint32_t>(bins())};
     detail::count_batch(gb, data, n, bins(), counts_.data());
+    if (tracks_moments()) detail::accumulate_moments(gb, k_, data, n, sum1_.data(), sum2_.data());
     s_.min = u.min;
     s_.max = u.max;
     s_.finite += b.finite;
   }
 
-  /// Exact, associative and commutative; errc::invalid_argument if the bin counts differ.
+  /// Exact, associative and commutative (the moments: up to double rounding); errc::invalid_argument
+  /// if the bin counts or the moment tracking differ.
   status merge(const histogram_observer& other) {
     if (other.bins() != bins()) return fail(errc::invalid_argument, "cannot merge histograms with different bin counts");
+    if (other.tracks_moments() != tracks_moments()) {
+      return fail(errc::invalid_argument, "cannot merge histograms with and without moments");
+    }
     s_.nonfinite += other.s_.nonfinite;
     if (!other.has_range()) return ok();
     minmax_summary u = s_;
     detail::combine(u, minmax_summary{other.s_.min, other.s_.max, other.s_.finite, 0});
     regrid(u.min, u.max);
+    if (tracks_moments()) {
+      detail::move_moments(other.counts_.data(), other.sum1_.data(), other.sum2_.data(), bins(), other.k_, other.o_, k_,
+                           o_, sum1_.data(), sum2_.data());
+    }
     for (std::size_t j = 0; j < other.bins(); ++j) {
       if (other.counts_[j] == 0) continue;
       const std::int64_t g = detail::floor_div_pow2(other.o_ + static_cast<std::int64_t>(j), k_ - other.k_);
@@ -1037,6 +1300,8 @@ class histogram_observer {
   /// Back to the state of a new observer with the same number of bins.
   void reset() {
     std::fill(counts_.begin(), counts_.end(), 0);
+    std::fill(sum1_.begin(), sum1_.end(), 0.0);
+    std::fill(sum2_.begin(), sum2_.end(), 0.0);
     s_ = minmax_summary{};
     k_ = 0;
     o_ = 0;
@@ -1057,7 +1322,8 @@ class histogram_observer {
         const result<clip_range> l2 = l2_range(c, e, last, opt);
         if (!l2) return l2.error();
         if (method == histogram_method::histogram) return l2;
-        return mse_search(c.data(), e.data(), last + 1, s_.min, s_.max, opt, &*l2);
+        const bin_moments mv = tracks_moments() ? bin_moments{sum1_.data(), sum2_.data()} : bin_moments{};
+        return mse_search(c.data(), e.data(), last + 1, s_.min, s_.max, opt, &*l2, mv);
       }
       case histogram_method::percentile:
         return detail::two_sided_percentile(c.data(), e.data(), last + 1, percentile, s_.min, s_.max);
@@ -1078,7 +1344,7 @@ class histogram_observer {
   /// The observer's state as bytes (deserialize() restores it exactly).
   std::vector<std::uint8_t> serialize() const {
     detail::byte_writer w(kind);
-    w.u8(0);
+    w.u8(tracks_moments() ? 4 : 0);
     w.u32(static_cast<std::uint32_t>(bins()));
     w.u32(static_cast<std::uint32_t>(k_));
     w.u64(static_cast<std::uint64_t>(o_));
@@ -1087,13 +1353,17 @@ class histogram_observer {
     w.u64(s_.finite);
     w.u64(s_.nonfinite);
     for (std::uint64_t c : counts_) w.u64(c);
+    for (double v : sum1_) w.f64(v);
+    for (double v : sum2_) w.f64(v);
     return w.take();
   }
 
   /// The observer serialize() wrote; errc::corrupt_data for anything else.
   static result<histogram_observer> deserialize(const void* data, std::size_t size) {
     detail::byte_reader r(data, size);
-    if (!r.header(kind) || r.u8() != 0) return detail::corrupt("not a serialized histogram_observer");
+    const std::uint8_t flavour = r.header(kind) ? r.u8() : std::uint8_t{255};
+    if (!r.ok() || (flavour != 0 && flavour != 4)) return detail::corrupt("not a serialized histogram_observer");
+    const bool moments = flavour == 4;
     const std::uint32_t nb = r.u32();
     const auto k = static_cast<std::int32_t>(r.u32());
     const auto o = static_cast<std::int64_t>(r.u64());
@@ -1102,21 +1372,27 @@ class histogram_observer {
     s.max = r.f32();
     s.finite = r.u64();
     s.nonfinite = r.u64();
-    if (!r.ok() || !detail::valid_bins(nb) || r.remaining() != static_cast<std::size_t>(nb) * 8u) {
+    if (!r.ok() || !detail::valid_bins(nb) ||
+        r.remaining() / 8u != static_cast<std::size_t>(nb) * (moments ? 3u : 1u) || r.remaining() % 8u != 0) {
       return detail::corrupt("corrupt or truncated histogram_observer state");
     }
-    histogram_observer h(nb);
+    histogram_observer h(nb, moments ? track_moments::yes : track_moments::no);
     std::uint64_t sum = 0;
     for (std::size_t j = 0; j < nb; ++j) {
       h.counts_[j] = r.u64();
       if (h.counts_[j] > std::numeric_limits<std::uint64_t>::max() - sum) return detail::corrupt("histogram counts overflow");
       sum += h.counts_[j];
     }
+    for (auto& v : h.sum1_) v = r.f64();
+    for (auto& v : h.sum2_) v = r.f64();
     if (!r.done() || sum != s.finite) return detail::corrupt("histogram counts disagree with the finite count");
     if (s.finite == 0) {
       if (!(s.min == std::numeric_limits<float>::infinity() && s.max == -std::numeric_limits<float>::infinity()) || k != 0 ||
           o != 0) {
         return detail::corrupt("corrupt empty histogram_observer state");
+      }
+      for (std::size_t j = 0; j < h.sum1_.size(); ++j) {
+        if (h.sum1_[j] != 0.0 || h.sum2_[j] != 0.0) return detail::corrupt("corrupt empty histogram_observer moments");
       }
       h.s_ = s;
       return h;
@@ -1131,6 +1407,19 @@ class histogram_observer {
     if (h.counts_[0] == 0 || h.counts_[last] == 0) return detail::corrupt("histogram_observer end bins are empty");
     for (std::size_t j = last + 1; j < nb; ++j)
       if (h.counts_[j] != 0) return detail::corrupt("histogram_observer counts beyond the range");
+    if (moments) {
+      // Each bin's moments: finite, 0 where the bin is empty, and within what n values in
+      // [0, w) can give (0 <= t1 <= n w, 0 <= t2 <= n w^2, with a little room for rounding).
+      const double w = std::ldexp(1.0, k);
+      for (std::size_t j = 0; j < nb; ++j) {
+        const auto c = static_cast<double>(h.counts_[j]);
+        const double t1 = h.sum1_[j], t2 = h.sum2_[j];
+        const double slack = 1.0 + 0x1p-20;
+        if (!(t1 >= 0.0 && t2 >= 0.0 && t1 <= c * w * slack && t2 <= c * w * w * slack)) {
+          return detail::corrupt("corrupt histogram_observer moments");
+        }
+      }
+    }
     h.s_ = s;
     h.k_ = k;
     h.o_ = o;
@@ -1167,6 +1456,12 @@ class histogram_observer {
       return;
     }
     if (k == k_ && o == o_) return;
+    if (tracks_moments()) {
+      std::vector<double> n1(bins(), 0.0), n2(bins(), 0.0);
+      detail::move_moments(counts_.data(), sum1_.data(), sum2_.data(), bins(), k_, o_, k, o, n1.data(), n2.data());
+      sum1_.swap(n1);
+      sum2_.swap(n2);
+    }
     std::vector<std::uint64_t> next(bins(), 0);
     for (std::size_t j = 0; j < bins(); ++j) {
       if (counts_[j] == 0) continue;
@@ -1179,6 +1474,7 @@ class histogram_observer {
   }
 
   std::vector<std::uint64_t> counts_;
+  std::vector<double> sum1_, sum2_;  // empty unless track_moments::yes
   minmax_summary s_;
   int k_ = 0;
   std::int64_t o_ = 0;
