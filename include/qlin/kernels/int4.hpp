@@ -19,8 +19,9 @@
 //   sum aw - zw sum a - za sum w + k za zw applied in uint32 arithmetic. Sums modulo 2^32 do not depend on
 //   the order, so this equals qlin::dot_s8_s4 / dot_s8_u4 for every input, overflowing or not.
 // quantize + pack: chunks of up to 256 floats go through kernels::quantize_f32<int8_t / uint8_t, A> (the
-//   8-bit quantize kernel, bit-exact to qlin::quantize, whose formula qlin/int4.hpp uses with a 4-bit range)
-//   into a stack buffer of codes, then 2B codes are packed into B bytes per block:
+//   8-bit quantize kernel, bit-exact to qlin::quantize, whose formula qlin/int4.hpp uses with a 4-bit range;
+//   a rest shorter than its batch, e.g. a group of 32 on AVX-512, through quantize_f32<int16_t, A>) into a
+//   stack buffer of codes, then 2B codes are packed into B bytes per block:
 //   in 16-bit lanes w = codes & 0x0F0F (lo | hi << 8), (w | w >> 4) & 0x00FF = lo | hi << 4, then
 //   sse2      packuswb of two such vectors
 //   avx2      vpackuswb per 128-bit lane; vpermq 0xD8 restores the order
@@ -332,7 +333,15 @@ inline void quantize4(const float* x, std::size_t n, std::uint8_t* packed, std::
   alignas(64) code_t buf[chunk];
   while (i < n) {
     const std::size_t len = n - i < chunk ? n - i : chunk;
-    quantize_f32<code_t, A>(x + i, len, buf, p, m);
+    // Whole 8-bit output batches through the 8-bit kernel; the rest (short groups) through the 16-bit one,
+    // whose batches are 4x (sse2, neon: 2x) narrower, so that only its own tail is scalar code.
+    const std::size_t main8 = len / quantize_block<code_t, A>() * quantize_block<code_t, A>();
+    if (main8 != 0) quantize_f32<code_t, A>(x + i, main8, buf, p, m);
+    if (main8 != len) {
+      alignas(64) std::int16_t buf16[chunk];
+      quantize_f32<std::int16_t, A>(x + i + main8, len - main8, buf16, p, m);
+      for (std::size_t j = main8; j < len; ++j) buf[j] = static_cast<code_t>(buf16[j - main8]);  // in [qmin, qmax]
+    }
     const std::uint8_t* c = reinterpret_cast<const std::uint8_t*>(buf);
     const std::size_t blocks = len / (2 * B);
     for (std::size_t b = 0; b < blocks; ++b) pack_block<A>(c + b * 2 * B, out + b * B, A{});
