@@ -164,11 +164,15 @@ TEST_CASE("binary SIMD: pack_signs' rule for NaN, -0, +0, denormals on the kerne
   // 64 floats, one word: the expected bit of each element written out independently of the scalar.
   std::vector<float> x(64, -1.0f);
   std::uint64_t expect = 0;
-  const std::vector<std::pair<float, bool>> cases = {
-      {from_bits(0x7FC00000u), true}, {from_bits(0xFFC00000u), true}, {from_bits(0xFF800001u), true},
-      {-0.0f, true},                  {0.0f, true},                   {from_bits(0x80000001u), false},
-      {from_bits(0x00000001u), true}, {-std::numeric_limits<float>::infinity(), false},
-      {std::numeric_limits<float>::infinity(), true}};
+  const std::vector<std::pair<float, bool>> cases = {{from_bits(0x7FC00000u), true},
+                                                     {from_bits(0xFFC00000u), true},
+                                                     {from_bits(0xFF800001u), true},
+                                                     {-0.0f, true},
+                                                     {0.0f, true},
+                                                     {from_bits(0x80000001u), false},
+                                                     {from_bits(0x00000001u), true},
+                                                     {-std::numeric_limits<float>::infinity(), false},
+                                                     {std::numeric_limits<float>::infinity(), true}};
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const std::size_t pos = 7 * i + 1;  // spread over the word, across vector lanes
     x[pos] = cases[i].first;
@@ -179,8 +183,8 @@ TEST_CASE("binary SIMD: pack_signs' rule for NaN, -0, +0, denormals on the kerne
   REQUIRE(got == expect);
 }
 
-TEMPLATE_LIST_TEST_CASE("binary SIMD: pack_signs over a strided sweep of all 2^32 float bit patterns",
-                        "[binary][simd]", beyond_archs) {
+TEMPLATE_LIST_TEST_CASE("binary SIMD: pack_signs over a strided sweep of all 2^32 float bit patterns", "[binary][simd]",
+                        beyond_archs) {
   using A = TestType;
   std::vector<float> x(64 * 1024);
   std::vector<std::uint64_t> want(1024), got(1024);
@@ -230,8 +234,8 @@ TEMPLATE_LIST_TEST_CASE("binary SIMD: XNOR-popcount dot equals the scalar, every
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("binary SIMD: XNOR-popcount dot equals sum a_i * b_i of the packed signs",
-                        "[binary][simd]", beyond_archs) {
+TEMPLATE_LIST_TEST_CASE("binary SIMD: XNOR-popcount dot equals sum a_i * b_i of the packed signs", "[binary][simd]",
+                        beyond_archs) {
   using A = TestType;
   for (std::size_t n : {1u, 63u, 64u, 65u, 255u, 256u, 511u, 512u, 513u, 4097u, 100003u}) {
     const std::vector<float> xa = mixed_floats(n, -1.0f, 1.0f, 0.5f, static_cast<std::uint32_t>(n));
@@ -338,8 +342,8 @@ TEMPLATE_LIST_TEST_CASE("int4 SIMD: per-group quantize + pack equals the scalar 
   struct shape {
     std::size_t rows, cols, group;
   };
-  for (const shape s : {shape{3, 256, 32}, shape{2, 256, 128}, shape{3, 200, 64}, shape{4, 131, 33},
-                        shape{2, 257, 129}, shape{3, 5, 2}, shape{2, 301, 301}, shape{5, 7, 3}, shape{2, 600, 1}}) {
+  for (const shape s : {shape{3, 256, 32}, shape{2, 256, 128}, shape{3, 200, 64}, shape{4, 131, 33}, shape{2, 257, 129},
+                        shape{3, 5, 2}, shape{2, 301, 301}, shape{5, 7, 3}, shape{2, 600, 1}}) {
     std::vector<float> w = mixed_floats(s.rows * s.cols, -2.0f, 1.0f, 0.01f, static_cast<std::uint32_t>(s.cols));
     for (std::size_t r = 0; r < s.rows; ++r) {
       for (std::size_t c = 0; c < s.cols; c += s.group) w[r * s.cols + c] = 0.75f;  // a finite value in every group
@@ -397,11 +401,18 @@ void check_fake_quant(const std::vector<float>& x, const qlin::quant_params& p, 
 }
 
 std::vector<qlin::quant_params> fake_quant_params() {
-  return {{0.1f, 0, -128, 127},          {0.0371f, 13, -128, 127},   {0.02f, 128, 0, 255},
-          {0.25f, 0, 0, 255},            {1e-3f, -77, -32768, 32767}, {3.0f, 2, 0, 3},
-          {0.5f, 0, -127, 127},          {1e-30f, 5, -8, 7},          {1e30f, 0, -128, 127},
-          {0.01f, 0, -(1 << 23), 1 << 23}, {0.01f, 0, -(1 << 24), 1 << 24},  // widest vector range, fallback
-          {0.75f, 100, -(1 << 30), 1 << 30}};                                  // the scalar fallback
+  return {{0.1f, 0, -128, 127},
+          {0.0371f, 13, -128, 127},
+          {0.02f, 128, 0, 255},
+          {0.25f, 0, 0, 255},
+          {1e-3f, -77, -32768, 32767},
+          {3.0f, 2, 0, 3},
+          {0.5f, 0, -127, 127},
+          {1e-30f, 5, -8, 7},
+          {1e30f, 0, -128, 127},
+          {0.01f, 0, -(1 << 23), 1 << 23},
+          {0.01f, 0, -(1 << 24), 1 << 24},     // widest vector range, fallback
+          {0.75f, 100, -(1 << 30), 1 << 30}};  // the scalar fallback
 }
 
 }  // namespace

@@ -88,7 +88,7 @@ inline std::uint64_t popcount_xor(const std::uint64_t* a, const std::uint64_t* b
   for (; w + 2 <= words; w += 2) {
     __m128i v = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + w)),
                               _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + w)));
-    v = _mm_sub_epi8(v, _mm_and_si128(_mm_srli_epi16(v, 1), m1));                   // 2-bit counts
+    v = _mm_sub_epi8(v, _mm_and_si128(_mm_srli_epi16(v, 1), m1));                     // 2-bit counts
     v = _mm_add_epi8(_mm_and_si128(v, m2), _mm_and_si128(_mm_srli_epi16(v, 2), m2));  // 4-bit counts
     v = _mm_and_si128(_mm_add_epi8(v, _mm_srli_epi16(v, 4)), m4);                     // byte counts <= 8
     acc = _mm_add_epi64(acc, _mm_sad_epu8(v, zero));

@@ -112,9 +112,8 @@ inline std::size_t fake_quantize_main(const float* x, std::size_t n, float* y, f
       const bf xv = bf::load_unaligned(x + i + k * lanes);
       const bf t = xv * inv;
       const auto small = xsimd::abs(t) < limit;  // false for NaN and +-Inf
-      const bf r = xsimd::select(small, xsimd::batch_cast<float>(arch::round_half_even_to_int<A>(
-                                            xsimd::select(small, t, zero), A{})),
-                                 t);
+      const bf r = xsimd::select(
+          small, xsimd::batch_cast<float>(arch::round_half_even_to_int<A>(xsimd::select(small, t, zero), A{})), t);
       const bf qf = zf + r;
       const auto inside = (qf >= lo) & (qf <= hi);
       const bf qc = xsimd::min(xsimd::max(qf, lo), hi);
@@ -191,8 +190,7 @@ inline void fake_quantize_backward(const float* dy, const std::uint8_t* mask, st
     std::array<bf, 4> g;
     for (std::size_t k = 0; k < 4; ++k) g[k] = bf::load_unaligned(dy + i + k * lanes);  // all read before written
     for (std::size_t k = 0; k < 4; ++k) {
-      (g[k] * xsimd::batch_cast<float>(xsimd::select(m[k] != izero, ione, izero)))
-          .store_unaligned(dx + i + k * lanes);
+      (g[k] * xsimd::batch_cast<float>(xsimd::select(m[k] != izero, ione, izero))).store_unaligned(dx + i + k * lanes);
     }
   }
   for (; i < n; ++i) {
