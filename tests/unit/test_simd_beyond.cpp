@@ -11,6 +11,7 @@
 #include <qlin/kernels/binary.hpp>
 #include <qlin/kernels/fake_quant.hpp>
 #include <qlin/kernels/int4.hpp>
+#include <qlin/simd.hpp>
 
 #include <cstdint>
 #include <cstring>
@@ -525,6 +526,55 @@ TEMPLATE_LIST_TEST_CASE("fake_quant SIMD: STE backward equals the scalar, NaN / 
       REQUIRE(first_diff(quiet_snans(alias), want) == n);
     }
   }
+}
+
+// ------------------------------------------------------------------------------------------------ qlin::simd
+
+TEST_CASE("qlin::simd: binary / int4 / fake-quant entry points equal the scalar functions", "[simd][binary][int4]") {
+  const std::size_t n = 1001;
+  const std::vector<float> x = mixed_floats(n, -2.0f, 2.0f, 0.25f, 41);
+  std::vector<std::uint64_t> w1(qlin::words_per_row(n)), w2(w1.size());
+  qlin::pack_signs(x.data(), n, w1.data());
+  qlin::simd::pack_signs(x.data(), n, w2.data());
+  REQUIRE(w1 == w2);
+  const std::vector<std::uint64_t> b = random_words(w1.size(), 42);
+  REQUIRE(qlin::simd::xnor_popcount_dot(w1.data(), b.data(), n) == qlin::xnor_popcount_dot(w1.data(), b.data(), n));
+  const qlin::quant_params ps{0.25f, -1, -8, 7}, pu{0.25f, 8, 0, 15};
+  std::vector<std::uint8_t> q1(qlin::packed_bytes(n)), q2(q1.size());
+  qlin::quantize_int4(x.data(), n, q1.data(), ps);
+  qlin::simd::quantize_int4(x.data(), n, q2.data(), ps);
+  REQUIRE(q1 == q2);
+  qlin::quantize_uint4(x.data(), n, q1.data(), pu);
+  qlin::simd::quantize_uint4(x.data(), n, q2.data(), pu);
+  REQUIRE(q1 == q2);
+  std::vector<float> wg = mixed_floats(4 * 100, -1.0f, 1.0f, 0.1f, 43);
+  for (float& v : wg) v = v == v && v > -1.0f && v < 1.0f ? v : 0.5f;  // finite groups
+  qlin::qparams_options opt;
+  opt.type = qlin::dtype::int4;
+  const auto gp = qlin::choose_qparams_per_group(wg.data(), 4, 100, 32, opt);
+  REQUIRE(gp);
+  std::vector<std::uint8_t> g1(4 * qlin::packed_bytes(100)), g2(g1.size());
+  qlin::quantize_per_group(wg.data(), g1.data(), *gp);
+  qlin::simd::quantize_per_group(wg.data(), g2.data(), *gp);
+  REQUIRE(g1 == g2);
+  const qlin::quant_params p8{0.02f, 3, -128, 127};
+  std::vector<float> y1(n), y2(n), d1(n), d2(n);
+  std::vector<std::uint8_t> m1(n), m2(n);
+  qlin::fake_quantize(x.data(), n, y1.data(), p8, m1.data());
+  qlin::simd::fake_quantize(x.data(), n, y2.data(), p8, m2.data());
+  REQUIRE(first_diff(y1, y2) == n);
+  REQUIRE(m1 == m2);
+  qlin::per_channel_params pc;
+  pc.scales = {0.01f, 0.02f, 0.03f};
+  pc.zero_points = {0, -5, 7};
+  pc.qmin = -128, pc.qmax = 127;
+  qlin::fake_quantize_per_channel(x.data(), 1, 3, 333, y1.data(), pc, m1.data());
+  qlin::simd::fake_quantize_per_channel(x.data(), 1, 3, 333, y2.data(), pc, m2.data());
+  REQUIRE(first_diff(y1, y2) == n);
+  REQUIRE(m1 == m2);
+  qlin::fake_quantize_backward(x.data(), m1.data(), n, d1.data());
+  qlin::simd::fake_quantize_backward(x.data(), m1.data(), n, d2.data());
+  REQUIRE(first_diff(quiet_snans(d1), quiet_snans(d2)) == n);
 }
 
 #endif  // QLIN_SIMD
