@@ -181,16 +181,15 @@ template <class A>
 inline void fake_quantize_backward(const float* dy, const std::uint8_t* mask, std::size_t n, float* dx) noexcept {
   QLIN_ASSERT(n == 0 || (dy != nullptr && mask != nullptr && dx != nullptr));
   using bf = xsimd::batch<float, A>;
-  using bi = xsimd::batch<std::int32_t, A>;
   constexpr std::size_t lanes = bf::size;
-  const bi ione(1);  // min(mask, 1): 1 or 0 (mask bytes are zero-extended)
+  const bf one(1.0f);  // min(f32(mask), 1): 1 or 0 (mask bytes are zero-extended, exact in float)
   std::size_t i = 0;
   for (; i + 4 * lanes <= n; i += 4 * lanes) {
     const arch::widened<A, std::uint8_t> m = arch::load_widen_i32<A>(mask + i, A{});
     std::array<bf, 4> g;
     for (std::size_t k = 0; k < 4; ++k) g[k] = bf::load_unaligned(dy + i + k * lanes);  // all read before written
     for (std::size_t k = 0; k < 4; ++k) {
-      (g[k] * xsimd::batch_cast<float>(xsimd::min(m[k], ione))).store_unaligned(dx + i + k * lanes);
+      (g[k] * xsimd::min(xsimd::batch_cast<float>(m[k]), one)).store_unaligned(dx + i + k * lanes);
     }
   }
   for (; i < n; ++i) {
