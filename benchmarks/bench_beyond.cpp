@@ -34,11 +34,13 @@
 
 namespace {
 
+#if QLIN_ARCH_AVX512BW
 bool cpu_has_avx512() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512vl");
 }
+#endif
 
 std::vector<float> random_floats(std::size_t n, float lo, float hi, std::uint32_t seed) {
   std::mt19937 rng(seed);
