@@ -577,4 +577,30 @@ TEST_CASE("qlin::simd: binary / int4 / fake-quant entry points equal the scalar 
   REQUIRE(first_diff(quiet_snans(d1), quiet_snans(d2)) == n);
 }
 
+// ------------------------------------------------------------------------------------------------ hidden: all 2^32
+
+TEST_CASE("beyond SIMD: pack_signs, quantize_int4, fake_quantize over all 2^32 float patterns",
+          "[.exhaustive][simd][binary][int4][fake_quant]") {
+  using A = qlin::arch::kernel_arch;
+  constexpr std::uint64_t kChunk = std::uint64_t{1} << 22;  // 4 Mi patterns per chunk (a multiple of 64)
+  std::vector<float> x(kChunk), yw(kChunk), yg(kChunk);
+  std::vector<std::uint64_t> sw(kChunk / 64), sg(kChunk / 64);
+  std::vector<std::uint8_t> qw(kChunk / 2), qg(kChunk / 2), mw(kChunk), mg(kChunk);
+  const qlin::quant_params p4{0.0371f, -3, -8, 7}, p8{0.0123456f, 3, -128, 127};
+  for (std::uint64_t start = 0; start < (std::uint64_t{1} << 32); start += kChunk) {
+    for (std::uint64_t i = 0; i < kChunk; ++i) x[i] = from_bits(static_cast<std::uint32_t>(start + i));
+    INFO("arch " << A::name() << " patterns from " << start);
+    qlin::pack_signs(x.data(), kChunk, sw.data());
+    qlin::kernels::pack_signs<A>(x.data(), kChunk, sg.data());
+    REQUIRE(sw == sg);
+    qlin::quantize_int4(x.data(), kChunk, qw.data(), p4);
+    qlin::kernels::quantize_int4<A>(x.data(), kChunk, qg.data(), p4);
+    REQUIRE(qw == qg);
+    qlin::fake_quantize(x.data(), kChunk, yw.data(), p8, mw.data());
+    qlin::kernels::fake_quantize<A>(x.data(), kChunk, yg.data(), p8, mg.data());
+    REQUIRE(first_diff(yw, yg) == kChunk);
+    REQUIRE(mw == mg);
+  }
+}
+
 #endif  // QLIN_SIMD
