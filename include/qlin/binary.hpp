@@ -1,5 +1,6 @@
 // binary.hpp: binary (XNOR-Net) and ternary (TWN) weight quantization, bit packing and the
-// XNOR-popcount dot product (scalar reference).
+// XNOR-popcount dot product (scalar reference; qlin/kernels/binary.hpp holds the SIMD paths of pack_signs and
+// xnor_popcount_dot, equal to these bit for bit).
 //
 // Copyright 2026 The qlin Authors. SPDX-License-Identifier: Apache-2.0
 //

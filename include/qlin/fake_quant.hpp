@@ -1,5 +1,6 @@
 // fake_quant.hpp: fake quantization (quantize-dequantize in float) forward and backward, with
-// PyTorch 1.13's straight-through estimator and LSQ gradients, bit for bit (scalar reference).
+// PyTorch 1.13's straight-through estimator and LSQ gradients, bit for bit (scalar reference;
+// qlin/kernels/fake_quant.hpp holds SIMD paths of the integer-zero-point forwards and the STE backward).
 //
 // Copyright 2026 The qlin Authors. SPDX-License-Identifier: Apache-2.0
 //

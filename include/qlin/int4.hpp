@@ -1,6 +1,7 @@
 // int4.hpp: 4-bit quantization (int4 / uint4), two values per byte: packing, per-tensor and per-group
 // quantize / dequantize, and the W4A8 dot product (int8 activations x packed 4-bit weights). Scalar reference;
-// qlin/kernels/int4.hpp holds the SIMD paths, equal to these bit for bit.
+// qlin/kernels/int4.hpp holds the SIMD paths (quantize + pack, unpack, dequantize, W4A8 dot), equal to these
+// bit for bit.
 //
 // Copyright 2026 The qlin Authors. SPDX-License-Identifier: Apache-2.0
 //

@@ -1,8 +1,10 @@
-// simd.hpp: qlin::simd::quantize / dequantize / requantize -- the scalar API, statically dispatched to SIMD.
+// simd.hpp: qlin::simd::quantize / dequantize / requantize (and the binary, int4 and fake-quant kernels) -- the
+// scalar API, statically dispatched to SIMD.
 //
 // Copyright 2026 The qlin Authors. SPDX-License-Identifier: Apache-2.0
 //
-// Each function has the signature of its scalar namesake in qlin/quantize.hpp or qlin/requantize.hpp
+// Each function has the signature of its scalar namesake in qlin/quantize.hpp, qlin/requantize.hpp,
+// qlin/binary.hpp, qlin/int4.hpp or qlin/fake_quant.hpp
 // and returns the same bits for every input (NaN, +-Inf, ties, INT32_MIN / INT32_MAX, bias
 // saturation included); tests/unit/test_simd_kernels.cpp checks this. The arch is chosen at compile
 // time: qlin::arch::kernel_arch, i.e. xsimd::default_arch of the compiler's target flags (-msse4.1,
@@ -29,11 +31,17 @@
 #include <cstdint>
 
 #include "arch/xsimd.hpp"
+#include "binary.hpp"
+#include "fake_quant.hpp"
+#include "int4.hpp"
 #include "quantize.hpp"
 #include "requantize.hpp"
 
 #if QLIN_SIMD
+#include "kernels/binary.hpp"
 #include "kernels/dequantize.hpp"
+#include "kernels/fake_quant.hpp"
+#include "kernels/int4.hpp"
 #include "kernels/quantize.hpp"
 #include "kernels/requantize.hpp"
 #endif
@@ -107,6 +115,85 @@ inline void requantize_rows(const std::int32_t* acc, std::size_t rows, std::size
   kernels::requantize_rows_s32<T, arch::kernel_arch>(acc, rows, channels, bias, out, p);
 #else
   qlin::requantize_rows(acc, rows, channels, bias, out, p);
+#endif
+}
+
+// ---- beyond INT8 (qlin/binary.hpp, qlin/int4.hpp, qlin/fake_quant.hpp)
+
+/// qlin::pack_signs, vectorized.
+inline void pack_signs(const float* x, std::size_t n, std::uint64_t* words) noexcept {
+#if QLIN_SIMD
+  kernels::pack_signs<arch::kernel_arch>(x, n, words);
+#else
+  qlin::pack_signs(x, n, words);
+#endif
+}
+
+/// qlin::xnor_popcount_dot, vectorized.
+inline std::int64_t xnor_popcount_dot(const std::uint64_t* a, const std::uint64_t* b, std::size_t n) noexcept {
+#if QLIN_SIMD
+  return kernels::xnor_popcount_dot<arch::kernel_arch>(a, b, n);
+#else
+  return qlin::xnor_popcount_dot(a, b, n);
+#endif
+}
+
+/// qlin::quantize_int4, vectorized.
+inline void quantize_int4(const float* x, std::size_t n, std::uint8_t* packed, const quant_params& p,
+                          quantize_method m = quantize_method{}) noexcept {
+#if QLIN_SIMD
+  kernels::quantize_int4<arch::kernel_arch>(x, n, packed, p, m);
+#else
+  qlin::quantize_int4(x, n, packed, p, m);
+#endif
+}
+
+/// qlin::quantize_uint4, vectorized.
+inline void quantize_uint4(const float* x, std::size_t n, std::uint8_t* packed, const quant_params& p,
+                           quantize_method m = quantize_method{}) noexcept {
+#if QLIN_SIMD
+  kernels::quantize_uint4<arch::kernel_arch>(x, n, packed, p, m);
+#else
+  qlin::quantize_uint4(x, n, packed, p, m);
+#endif
+}
+
+/// qlin::quantize_per_group, vectorized.
+inline void quantize_per_group(const float* w, std::uint8_t* packed, const group_quant_params& p,
+                               quantize_method m = quantize_method{}) noexcept {
+#if QLIN_SIMD
+  kernels::quantize_per_group<arch::kernel_arch>(w, packed, p, m);
+#else
+  qlin::quantize_per_group(w, packed, p, m);
+#endif
+}
+
+/// qlin::fake_quantize (per tensor, with the optional STE mask), vectorized.
+inline void fake_quantize(const float* x, std::size_t n, float* y, const quant_params& p,
+                          std::uint8_t* mask = nullptr) noexcept {
+#if QLIN_SIMD
+  kernels::fake_quantize<arch::kernel_arch>(x, n, y, p, mask);
+#else
+  qlin::fake_quantize(x, n, y, p, mask);
+#endif
+}
+
+/// qlin::fake_quantize_per_channel with int32 zero points, vectorized.
+inline void fake_quantize_per_channel(const float* x, std::size_t outer, std::size_t channels, std::size_t inner,
+                                      float* y, const per_channel_params& p, std::uint8_t* mask = nullptr) noexcept {
+#if QLIN_SIMD
+  kernels::fake_quantize_per_channel<arch::kernel_arch>(x, outer, channels, inner, y, p, mask);
+#else
+  qlin::fake_quantize_per_channel(x, outer, channels, inner, y, p, mask);
+#endif
+}
+
+/// qlin::fake_quantize_backward (the straight-through estimator), vectorized.
+inline void fake_quantize_backward(const float* dy, const std::uint8_t* mask, std::size_t n, float* dx) noexcept {
+#if QLIN_SIMD
+  kernels::fake_quantize_backward<arch::kernel_arch>(dy, mask, n, dx);
+#else
+  qlin::fake_quantize_backward(dy, mask, n, dx);
 #endif
 }
 

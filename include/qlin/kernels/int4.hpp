@@ -1,5 +1,5 @@
-// kernels/int4.hpp: packed int4 / uint4 unpack, dequantize (per tensor, per group) and the W4A8 dot product on
-// xsimd batches, equal to qlin/int4.hpp bit for bit.
+// kernels/int4.hpp: packed int4 / uint4 quantize + pack, unpack, dequantize (per tensor, per group) and the
+// W4A8 dot product on xsimd batches, equal to qlin/int4.hpp bit for bit.
 //
 // Copyright 2026 The qlin Authors. SPDX-License-Identifier: Apache-2.0
 //
@@ -18,6 +18,17 @@
 //   lanes, wrapping like the scalar's uint32 sums; the lanes are summed and the zero-point correction
 //   sum aw - zw sum a - za sum w + k za zw applied in uint32 arithmetic. Sums modulo 2^32 do not depend on
 //   the order, so this equals qlin::dot_s8_s4 / dot_s8_u4 for every input, overflowing or not.
+// quantize + pack: chunks of up to 256 floats go through kernels::quantize_f32<int8_t / uint8_t, A> (the
+//   8-bit quantize kernel, bit-exact to qlin::quantize, whose formula qlin/int4.hpp uses with a 4-bit range;
+//   a rest shorter than its batch, e.g. a group of 32 on AVX-512, through quantize_f32<int16_t, A>) into a
+//   stack buffer of codes, then 2B codes are packed into B bytes per block:
+//   in 16-bit lanes w = codes & 0x0F0F (lo | hi << 8), (w | w >> 4) & 0x00FF = lo | hi << 4, then
+//   sse2      packuswb of two such vectors
+//   avx2      vpackuswb per 128-bit lane; vpermq 0xD8 restores the order
+//   avx512bw  vpackuswb per 128-bit lane; vpermq (0, 2, 4, 6, 1, 3, 5, 7) restores the order
+//   neon      vld2q_u8 deinterleaves even / odd codes: (even & 0x0F) | (odd << 4)
+//   An odd starting nibble (per-group rows with odd groups) and an odd last code are written nibble by nibble
+//   with the other nibble of the byte kept, exactly as the scalar's set_nibble.
 // Tails (fewer than 2B codes) and odd starting nibbles are scalar code templated on the arch (see
 // kernels/quantize.hpp on instantiating plain inline functions in a -mavx2 translation unit).
 #ifndef QLIN_KERNELS_INT4_HPP_
@@ -31,6 +42,7 @@
 #include "../arch/widen.hpp"
 #include "../arch/xsimd.hpp"
 #include "../int4.hpp"
+#include "quantize.hpp"
 
 #if QLIN_SIMD
 namespace qlin {
@@ -228,7 +240,168 @@ inline std::int32_t dot4(const std::int8_t* a, const std::uint8_t* w, std::size_
   return out;
 }
 
+// ---- quantize + pack
+
+// Sets nibble i of packed to the low 4 bits of code, keeping the other nibble (qlin::detail::set_nibble).
+template <class A>
+inline void set_nibble(std::uint8_t* packed, std::size_t i, std::int32_t code) noexcept {
+  const std::uint32_t u = static_cast<std::uint32_t>(code) & 0x0Fu;
+  const std::uint32_t b = packed[i / 2];
+  packed[i / 2] = static_cast<std::uint8_t>((i % 2 == 0) ? ((b & 0xF0u) | u) : ((b & 0x0Fu) | (u << 4)));
+}
+
+// Packs 2 * int4_block_bytes<A>() codes (8-bit, only the low 4 bits used) into int4_block_bytes<A>() bytes.
+template <class A>
+inline void pack_block(const std::uint8_t* c, std::uint8_t* out, arch::requires_arch<xsimd::generic>) noexcept {
+  constexpr std::size_t B = int4_block_bytes<A>();
+  for (std::size_t i = 0; i < B; ++i) {
+    out[i] = static_cast<std::uint8_t>((c[2 * i] & 0x0Fu) | ((c[2 * i + 1] & 0x0Fu) << 4));
+  }
+}
+
+#if XSIMD_WITH_SSE2
+template <class A>
+inline __m128i pack_pairs_sse2(__m128i v) noexcept {  // 16 codes -> 8 bytes, in the low byte of 16-bit lanes
+  const __m128i w = _mm_and_si128(v, _mm_set1_epi8(0x0F));
+  return _mm_and_si128(_mm_or_si128(w, _mm_srli_epi16(w, 4)), _mm_set1_epi16(0x00FF));
+}
+template <class A>
+inline void pack_block(const std::uint8_t* c, std::uint8_t* out, arch::requires_arch<xsimd::sse2>) noexcept {
+  const __m128i a = pack_pairs_sse2<A>(_mm_loadu_si128(reinterpret_cast<const __m128i*>(c)));
+  const __m128i b = pack_pairs_sse2<A>(_mm_loadu_si128(reinterpret_cast<const __m128i*>(c + 16)));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_packus_epi16(a, b));
+}
+#endif
+
+#if XSIMD_WITH_AVX2
+template <class A>
+inline __m256i pack_pairs_avx2(__m256i v) noexcept {
+  const __m256i w = _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
+  return _mm256_and_si256(_mm256_or_si256(w, _mm256_srli_epi16(w, 4)), _mm256_set1_epi16(0x00FF));
+}
+template <class A>
+inline void pack_block(const std::uint8_t* c, std::uint8_t* out, arch::requires_arch<xsimd::avx2>) noexcept {
+  const __m256i a = pack_pairs_avx2<A>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(c)));
+  const __m256i b = pack_pairs_avx2<A>(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + 32)));
+  // packus per 128-bit lane: a.lo b.lo a.hi b.hi -> a.lo a.hi b.lo b.hi
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permute4x64_epi64(_mm256_packus_epi16(a, b), 0xD8));
+}
+#endif
+
+#if QLIN_ARCH_AVX512BW
+template <class A>
+inline __m512i pack_pairs_avx512(__m512i v) noexcept {
+  const __m512i w = _mm512_and_si512(v, _mm512_set1_epi8(0x0F));
+  return _mm512_and_si512(_mm512_or_si512(w, _mm512_srli_epi16(w, 4)), _mm512_set1_epi16(0x00FF));
+}
+template <class A>
+inline void pack_block(const std::uint8_t* c, std::uint8_t* out, arch::requires_arch<xsimd::avx512bw>) noexcept {
+  const __m512i a = pack_pairs_avx512<A>(_mm512_loadu_si512(c));
+  const __m512i b = pack_pairs_avx512<A>(_mm512_loadu_si512(c + 64));
+  // packus per 128-bit lane j: a.j b.j -> 64-bit pieces a0 b0 a1 b1 a2 b2 a3 b3; gather the a's then the b's
+  const __m512i r = _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7), _mm512_packus_epi16(a, b));
+  _mm512_storeu_si512(out, r);
+}
+#endif
+
+#if XSIMD_WITH_NEON
+template <class A>
+inline void pack_block(const std::uint8_t* c, std::uint8_t* out, arch::requires_arch<xsimd::neon>) noexcept {
+  const uint8x16x2_t d = vld2q_u8(c);  // even codes, odd codes
+  vst1q_u8(out, vorrq_u8(vandq_u8(d.val[0], vdupq_n_u8(0x0F)), vshlq_n_u8(d.val[1], 4)));
+}
+#endif
+
+// Quantizes n floats into nibbles [first, first + n) of packed (first may be odd), as qlin::detail::quantize4.
+template <class A, bool Signed>
+inline void quantize4(const float* x, std::size_t n, std::uint8_t* packed, std::size_t first, const quant_params& p,
+                      quantize_method m) noexcept {
+  using code_t = code4_t<Signed>;
+  constexpr std::size_t B = int4_block_bytes<A>();
+  constexpr std::size_t chunk = 256;  // a multiple of 2B on every arch (2B <= 128)
+  static_assert(chunk % (2 * B) == 0, "whole blocks per chunk");
+  if (n == 0) return;
+  std::size_t i = 0;
+  if (first % 2 != 0) {  // the high nibble of a byte whose low nibble is not ours
+    const float inv = 1.0f / p.scale;
+    float v;
+    std::memcpy(&v, x, sizeof v);
+    set_nibble<A>(packed, first, quantize_one<A>(v, p.scale, inv, p.zero_point, p.qmin, p.qmax, m));
+    i = 1;
+  }
+  std::uint8_t* out = packed + (first + i) / 2;  // nibble first + i is a low nibble
+  alignas(64) code_t buf[chunk];
+  while (i < n) {
+    const std::size_t len = n - i < chunk ? n - i : chunk;
+    // Whole 8-bit output batches through the 8-bit kernel; the rest (short groups) through the 16-bit one,
+    // whose batches are 4x (sse2, neon: 2x) narrower, so that only its own tail is scalar code.
+    const std::size_t main8 = len / quantize_block<code_t, A>() * quantize_block<code_t, A>();
+    if (main8 != 0) quantize_f32<code_t, A>(x + i, main8, buf, p, m);
+    if (main8 != len) {
+      alignas(64) std::int16_t buf16[chunk];
+      quantize_f32<std::int16_t, A>(x + i + main8, len - main8, buf16, p, m);
+      for (std::size_t j = main8; j < len; ++j) buf[j] = static_cast<code_t>(buf16[j - main8]);  // in [qmin, qmax]
+    }
+    const std::uint8_t* c = reinterpret_cast<const std::uint8_t*>(buf);
+    const std::size_t blocks = len / (2 * B);
+    for (std::size_t b = 0; b < blocks; ++b) pack_block<A>(c + b * 2 * B, out + b * B, A{});
+    std::size_t j = blocks * 2 * B;
+    for (; j + 1 < len; j += 2) {
+      out[j / 2] = static_cast<std::uint8_t>((c[j] & 0x0Fu) | ((c[j + 1] & 0x0Fu) << 4));
+    }
+    if (j < len) set_nibble<A>(out, j, static_cast<std::int32_t>(buf[j]));  // odd last code: keep the high nibble
+    out += len / 2;
+    i += len;
+  }
+}
+
 }  // namespace detail
+
+/// qlin::quantize_int4 on arch A, bit for bit: n floats to packed int4 codes (p's range inside [-8, 7]), low
+/// nibble first; for odd n the high nibble of the last byte is 0.
+template <class A>
+inline void quantize_int4(const float* x, std::size_t n, std::uint8_t* packed, const quant_params& p,
+                          quantize_method m = quantize_method{}) noexcept {
+  QLIN_ASSERT(n == 0 || (x != nullptr && packed != nullptr));
+  QLIN_ASSERT(p.qmin >= -8 && p.qmax <= 7);
+  if (n % 2 != 0) packed[n / 2] = 0;  // the padding nibble
+  detail::quantize4<A, true>(x, n, packed, 0, p, m);
+}
+/// qlin::quantize_uint4 on arch A, bit for bit (p's range inside [0, 15]).
+template <class A>
+inline void quantize_uint4(const float* x, std::size_t n, std::uint8_t* packed, const quant_params& p,
+                           quantize_method m = quantize_method{}) noexcept {
+  QLIN_ASSERT(n == 0 || (x != nullptr && packed != nullptr));
+  QLIN_ASSERT(p.qmin >= 0 && p.qmax <= 15);
+  if (n % 2 != 0) packed[n / 2] = 0;
+  detail::quantize4<A, false>(x, n, packed, 0, p, m);
+}
+
+/// qlin::quantize_per_group on arch A, bit for bit: row r at byte r * packed_bytes(cols), any group size (odd
+/// groups start mid-byte; for odd cols the last high nibble of each row is 0).
+template <class A>
+inline void quantize_per_group(const float* w, std::uint8_t* packed, const group_quant_params& p,
+                               quantize_method m = quantize_method{}) noexcept {
+  // The sizes are computed here rather than with group_quant_params' inline members (see the top).
+  QLIN_ASSERT(p.group > 0);
+  const std::size_t stride = p.cols / 2 + p.cols % 2, gpr = p.cols / p.group + (p.cols % p.group != 0);
+  QLIN_ASSERT(p.scales.size() == p.rows * gpr && p.zero_points.size() == p.scales.size());
+  for (std::size_t row = 0; row < p.rows; ++row) {
+    std::uint8_t* out = packed + row * stride;
+    if (p.cols % 2 != 0) out[stride - 1] = 0;
+    for (std::size_t g = 0; g < gpr; ++g) {
+      const std::size_t i = row * gpr + g;
+      const std::size_t len = (g + 1) * p.group <= p.cols ? p.group : p.cols - g * p.group;
+      const quant_params q{p.scales[i], p.zero_points[i], p.qmin, p.qmax};
+      const float* x = w + row * p.cols + g * p.group;
+      if (p.type == dtype::int4) {
+        detail::quantize4<A, true>(x, len, out, g * p.group, q, m);
+      } else {
+        detail::quantize4<A, false>(x, len, out, g * p.group, q, m);
+      }
+    }
+  }
+}
 
 /// qlin::unpack_int4 on arch A.
 template <class A>
