@@ -1162,7 +1162,7 @@ const char* const usage_beyond =
     "  qlin group-quantize   --group-size G [--packed] [range options] W.npy CODES.npy\n"
     "  qlin group-dequantize --group-size G --scales F.npy --zero-points F.npy [--packed --cols N]\n"
     "                        [range options] CODES.npy OUT.npy\n"
-    "  qlin binarize         [--ternary] [--packed] W.npy CODES.npy\n"
+    "  qlin binarize         [--ternary [--threshold-factor F]] [--packed] W.npy CODES.npy\n"
     "  qlin pot              [--bits B] [--fractional-length FL] IN.npy [OUT.npy]\n"
     "  qlin pot --log        [--levels N] IN.npy [OUT.npy]\n"
     "  qlin equalize         W1.npy B1.npy W2.npy W1_OUT.npy B1_OUT.npy W2_OUT.npy\n"
@@ -1220,12 +1220,13 @@ const char* const usage_group_dequantize =
     "\n";
 
 const char* const usage_binarize =
-    "usage: qlin binarize [--ternary] [--packed] W.npy CODES.npy\n"
+    "usage: qlin binarize [--ternary [--threshold-factor F]] [--packed] W.npy CODES.npy\n"
     "\n"
     "Per output channel (W's first axis; the rest of each channel flattened, k elements; a 0-d or 1-D W is\n"
     "one channel):\n"
     "  binary (XNOR-Net, qlin::binarize):   b = +1 where w >= 0 else -1, alpha = mean |w|;  w ~ alpha * b\n"
-    "  --ternary (TWN, qlin::ternarize):    delta = 0.7 mean |w|, t = +1 / 0 / -1 (w > delta, |w| <= delta,\n"
+    "  --ternary (TWN, qlin::ternarize):    delta = F mean |w| (F = 0.7 unless --threshold-factor, finite\n"
+    "                                       and >= 0), t = +1 / 0 / -1 (w > delta, |w| <= delta,\n"
     "                                       w < -delta), alpha = mean |w| over |w| > delta;  w ~ alpha * t\n"
     "Prints {\"alpha\": [...]} (with --ternary also \"delta\": [...]), one entry per channel, and writes the\n"
     "codes as '|i1' with W's shape, or with --packed as bits: '|u1' [channels][8 * ceil(k / 64)], the\n"
@@ -1572,7 +1573,8 @@ void append_words_le(const std::uint64_t* w, std::size_t n, std::vector<std::uin
 int cmd_binarize(int argc, char** argv) {
   const char* cmd = "binarize";
   parsed_args a;
-  const parse_outcome po = parse_args(cmd, argc, argv, {{"--ternary", false}, {"--packed", false}}, usage_binarize, false, a);
+  const parse_outcome po = parse_args(cmd, argc, argv, {{"--ternary", false}, {"--packed", false}, {"--threshold-factor", true}},
+                                      usage_binarize, false, a);
   if (po != parse_outcome::ok) return po == parse_outcome::help ? exit_ok : exit_error;
   if (!require_files(cmd, a, 2)) return exit_error;
   const char* in_path = a.positional[0].c_str();
@@ -1583,11 +1585,17 @@ int cmd_binarize(int argc, char** argv) {
   const std::size_t k = channels == 0 ? 0 : w.size() / channels;
   const std::size_t wpr = qlin::words_per_row(k);
   const bool ternary = a.has("--ternary");
+  double factor = qlin::twn_threshold_factor;
+  if (a.has("--threshold-factor")) {
+    if (!ternary) return report(cmd, "--threshold-factor needs --ternary"), exit_error;
+    if (!opt_double(cmd, a, "--threshold-factor", factor)) return exit_error;
+    if (!std::isfinite(factor) || factor < 0.0) return report(cmd, "--threshold-factor must be finite and >= 0"), exit_error;
+  }
   std::vector<float> alpha(channels), delta(channels);
   std::vector<std::int8_t> codes(w.size());
   std::vector<std::uint8_t> bytes;
   if (ternary) {
-    if (channels != 0) qlin::ternarize(w.data(), channels, k, codes.data(), alpha.data(), delta.data());
+    if (channels != 0) qlin::ternarize(w.data(), channels, k, codes.data(), alpha.data(), delta.data(), factor);
     if (a.has("--packed")) {
       std::vector<std::uint64_t> pos(channels * wpr), neg(channels * wpr);
       for (std::size_t c = 0; c < channels; ++c) qlin::pack_ternary(codes.data() + c * k, k, pos.data() + c * wpr, neg.data() + c * wpr);

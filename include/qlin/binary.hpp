@@ -16,7 +16,8 @@
 // so a binary layer computes alpha_w * alpha_x * dot (XNOR-Net's binary convolution).
 //
 // Ternary (Li, Zhang, Liu, "Ternary Weight Networks", 2016, arXiv:1605.04711), per channel:
-//   delta = f32(0.7 * mean |w_i|)           the TWN threshold, with mean in double
+//   delta = f32(f * mean |w_i|)             the TWN threshold, with mean in double; f = 0.7 (the paper's
+//                                           approximation of the optimum for Gaussian weights) unless given
 //   t_i   = +1 if w_i > delta, -1 if w_i < -delta, else 0
 //   alpha = mean of |w_i| over the i with |w_i| > delta  (double, rounded once); 0 if there is none
 //   w_i  ~= alpha * t_i
@@ -124,16 +125,22 @@ inline void binary_dequantize(const std::uint64_t* bits, const float* alpha, std
   }
 }
 
+/// The TWN threshold factor: delta = 0.7 mean |w| (Li et al. 2016, eq. 5's approximation).
+inline constexpr double twn_threshold_factor = 0.7;
+
 /// TWN ternarization of `channels` rows of k weights: codes[c * k + i] in {-1, 0, +1}, delta[c] the
 /// threshold and alpha[c] the scale (see the top of this header). `delta` may be null.
+/// `threshold_factor` f sets delta = f32(f * mean |w|); precondition: f finite and >= 0 (f = 0 keeps
+/// every nonzero weight; a large f gives all zeros and alpha 0).
 inline void ternarize(const float* w, std::size_t channels, std::size_t k, std::int8_t* codes, float* alpha,
-                      float* delta = nullptr) noexcept {
+                      float* delta = nullptr, double threshold_factor = twn_threshold_factor) noexcept {
   QLIN_ASSERT(channels == 0 || (w != nullptr && codes != nullptr && alpha != nullptr));
+  QLIN_ASSERT(std::isfinite(threshold_factor) && threshold_factor >= 0.0);
   for (std::size_t c = 0; c < channels; ++c) {
     const float* row = w + c * k;
     double sum = 0.0;
     for (std::size_t i = 0; i < k; ++i) sum += std::fabs(static_cast<double>(detail::bin_load(row, i)));
-    const float d = k == 0 ? 0.0f : static_cast<float>(0.7 * (sum / static_cast<double>(k)));
+    const float d = k == 0 ? 0.0f : static_cast<float>(threshold_factor * (sum / static_cast<double>(k)));
     double kept = 0.0;
     std::size_t count = 0;
     for (std::size_t i = 0; i < k; ++i) {

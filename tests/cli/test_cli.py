@@ -1413,12 +1413,12 @@ def bin_ref(w, channels):
     return alpha, codes
 
 
-def ter_ref(w, channels):
+def ter_ref(w, channels, factor=0.7):
     k = len(w) // channels
     alpha, delta, codes = [], [], []
     for c in range(channels):
         row = w[c * k:(c + 1) * k]
-        d = f32(0.7 * (sum(abs(v) for v in row) / k))
+        d = f32(factor * (sum(abs(v) for v in row) / k))
         t = [1 if v > d else -1 if v < -d else 0 for v in row]
         kept = [abs(v) for v in row if abs(v) > d]
         delta.append(d)
@@ -1459,6 +1459,20 @@ check("ternary alpha", obj is not None and [f32_bits(a) for a in obj["alpha"]] =
 check("ternary delta", obj is not None and [f32_bits(a) for a in obj["delta"]] == [f32_bits(a) for a in td], repr(obj))
 d, shape, codes, _ = read_npy(tmp("t_codes.npy"))
 check("ternary codes", d == "|i1" and shape == (3, 7, 10) and codes == tc)
+for fac in ("0", "0.35", "1.5", "1e9"):
+    obj = run_json("binarize --ternary --threshold-factor " + fac,
+                   ["binarize", "--ternary", "--threshold-factor", fac, b_in, tmp("t_codes_f.npy")])
+    fa, fd, fc = ter_ref(bw, 3, float(fac))
+    check("ternary --threshold-factor %s alpha / delta" % fac, obj is not None
+          and [f32_bits(a) for a in obj["alpha"]] == [f32_bits(a) for a in fa]
+          and [f32_bits(a) for a in obj["delta"]] == [f32_bits(a) for a in fd], repr(obj))
+    d, shape, codes, _ = read_npy(tmp("t_codes_f.npy"))
+    check("ternary --threshold-factor %s codes" % fac, codes == fc)
+for fac in ("-0.1", "nan", "inf"):
+    expect_error("binarize --threshold-factor " + fac,
+                 ["binarize", "--ternary", "--threshold-factor", fac, b_in, tmp("b_e.npy")], "threshold-factor")
+expect_error("binarize --threshold-factor without --ternary",
+             ["binarize", "--threshold-factor", "0.5", b_in, tmp("b_e.npy")], "--ternary")
 run_json("binarize --ternary --packed", ["binarize", "--ternary", "--packed", b_in, tmp("t_packed.npy")])
 d, shape, pk, _ = read_npy(tmp("t_packed.npy"))
 want = []

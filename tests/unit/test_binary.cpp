@@ -113,6 +113,29 @@ TEST_CASE("binarize: alpha = mean |w| per channel, dequantize = alpha * sign", "
   }
 }
 
+TEST_CASE("ternarize: a threshold factor other than TWN's 0.7", "[binary]") {
+  const float w[] = {0.1f, -0.5f, 0.9f, -0.05f, 0.0f, 0.4f, -1.2f, 0.2f};
+  double s = 0;
+  for (float v : w) s += std::fabs(static_cast<double>(v));
+  for (double f : {0.0, 0.3, 0.7, 1.0, 2.5, 1e6}) {
+    std::int8_t codes[8];
+    float alpha = -1.0f, delta = -1.0f;
+    qlin::ternarize(w, 1, 8, codes, &alpha, &delta, f);
+    const float d = static_cast<float>(f * (s / 8));
+    CHECK(delta == d);
+    double kept = 0;
+    int cnt = 0;
+    for (int i = 0; i < 8; ++i) {
+      const int want = w[i] > d ? 1 : (w[i] < -d ? -1 : 0);
+      CHECK(codes[i] == want);
+      if (want != 0) kept += std::fabs(static_cast<double>(w[i])), ++cnt;
+    }
+    CHECK(alpha == (cnt == 0 ? 0.0f : static_cast<float>(kept / cnt)));
+    if (f == 0.0) CHECK(cnt == 7);  // every nonzero weight is kept
+    if (f == 1e6) CHECK(cnt == 0);
+  }
+}
+
 TEST_CASE("ternarize: TWN threshold 0.7 mean |w| and alpha over the kept weights", "[binary]") {
   const float w[] = {0.1f, -0.5f, 0.9f, -0.05f, 0.0f, 0.4f, -1.2f, 0.2f,   // channel 0
                      0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};    // channel 1: all zero
