@@ -11,7 +11,8 @@
 // n elements take (n + 1) / 2 bytes (packed_bytes(n)); for odd n the high nibble of the last byte is written as 0
 // and ignored by every reader. A nibble holds the code's low 4 bits (two's complement for int4): -8 -> 0x8,
 // -1 -> 0xF, 7 -> 0x7. Unpacking an int4 nibble u (0..15) sign-extends it: v = (u ^ 8) - 8; uint4 is v = u.
-// This is the layout of GGML's Q4_0 / PyTorch's quint4x2 / ONNX int4 (low nibble = first element).
+// This is the layout of PyTorch's quint4x2 and ONNX int4 (low nibble = first element); it is NOT GGML's Q4_0,
+// whose 32-element blocks put element j in the low and element j + 16 in the high nibble of byte j.
 //
 // Quantize / dequantize: exactly quantize.hpp's formulas (quantize_method, NaN -> z, +-Inf saturate), with the
 // codes in [qmin, qmax] of a 4-bit range (int4: inside [-8, 7]; uint4: inside [0, 15]; checked in debug builds):
