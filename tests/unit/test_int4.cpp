@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "qlin_catch.hpp"
+#include "simd_test_archs.hpp"
 
 namespace {
 
@@ -315,26 +316,7 @@ TEST_CASE("int4: W4A8 per-group GEMV equals a double reference", "[int4][w4a8]")
 
 namespace {
 
-template <bool Add, class A, class Tuple>
-struct append_if {
-  using type = Tuple;
-};
-template <class A, class... Ts>
-struct append_if<true, A, std::tuple<Ts...>> {
-  using type = std::tuple<Ts..., A>;
-};
-using archs0 = std::tuple<qlin::arch::kernel_arch>;
-#if XSIMD_WITH_AVX2
-using archs1 = append_if<!std::is_same<qlin::arch::kernel_arch, xsimd::avx2>::value, xsimd::avx2, archs0>::type;
-#else
-using archs1 = archs0;
-#endif
-#if XSIMD_WITH_SSE2
-using archs2 = append_if<!std::is_same<qlin::arch::kernel_arch, xsimd::sse2>::value, xsimd::sse2, archs1>::type;
-#else
-using archs2 = archs1;
-#endif
-using int4_test_archs = archs2;
+using int4_test_archs = qlin_test::simd_test_archs_no_sse41;
 
 }  // namespace
 

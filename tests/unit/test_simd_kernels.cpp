@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "qlin_catch.hpp"
+#include "simd_test_archs.hpp"
 
 namespace {
 
@@ -62,31 +63,7 @@ std::vector<std::int32_t> boundary_int32(std::size_t random_count, std::uint32_t
 namespace {
 
 // The archs under test: the kernel arch, plus each lesser x86 arch compiled into this build.
-template <bool Add, class A, class Tuple>
-struct append_if {
-  using type = Tuple;
-};
-template <class A, class... Ts>
-struct append_if<true, A, std::tuple<Ts...>> {
-  using type = std::tuple<Ts..., A>;
-};
-using archs0 = std::tuple<qlin::arch::kernel_arch>;
-#if XSIMD_WITH_AVX2
-using archs1 = append_if<!std::is_same<qlin::arch::kernel_arch, xsimd::avx2>::value, xsimd::avx2, archs0>::type;
-#else
-using archs1 = archs0;
-#endif
-#if XSIMD_WITH_SSE4_1
-using archs2 = append_if<!std::is_same<qlin::arch::kernel_arch, xsimd::sse4_1>::value, xsimd::sse4_1, archs1>::type;
-#else
-using archs2 = archs1;
-#endif
-#if XSIMD_WITH_SSE2
-using archs3 = append_if<!std::is_same<qlin::arch::kernel_arch, xsimd::sse2>::value, xsimd::sse2, archs2>::type;
-#else
-using archs3 = archs2;
-#endif
-using test_archs = archs3;
+using test_archs = qlin_test::simd_test_archs;
 
 // ------------------------------------------------------------------ helpers running one batch
 
