@@ -385,10 +385,17 @@ TEST_CASE("reduce_minmax kernels equal a naive loop", "[observers][fast][nonfini
     s.max = s.max + 0.0f;
     return s;
   };
+  // Every kernel this build and CPU can run (AVX-512 / AVX2 only where the CPU has them).
+  std::vector<qlin::detail::reduce_kernel> kernels;
+  for (auto k : {qlin::detail::reduce_kernel::best, qlin::detail::reduce_kernel::portable, qlin::detail::reduce_kernel::sse2,
+                 qlin::detail::reduce_kernel::avx2, qlin::detail::reduce_kernel::avx512})
+    if (qlin::detail::reduce_kernel_available(k)) kernels.push_back(k);
+  WARN("reduce kernels tested: " << kernels.size() << " of 5");
+  CHECK(kernels.size() >= 2);
   const float specials[] = {qnan, inf, -inf, -0.0f, 0.0f, den, -den, std::numeric_limits<float>::max(),
                             -std::numeric_limits<float>::max()};
   for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{63}, std::size_t{64},
-                        std::size_t{2047}, std::size_t{2048}, std::size_t{2049}, std::size_t{4096 + 13}, std::size_t{70001}}) {
+                        std::size_t{2047}, std::size_t{2048}, std::size_t{2049}, std::size_t{4096 + 13}, std::size_t{70001}, std::size_t{140037}}) {
     std::vector<float> buf(n + 5);
     for (int trial = 0; trial < 12; ++trial) {
       for (auto& v : buf) v = nd(rng);
@@ -403,12 +410,15 @@ TEST_CASE("reduce_minmax kernels equal a naive loop", "[observers][fast][nonfini
       for (std::size_t off = 0; off < 5; ++off) {
         if (off > buf.size() - n) break;
         INFO("n " << n << " trial " << trial << " offset " << off);
-        const qlin::minmax_summary got = qlin::detail::reduce_minmax(buf.data() + off, n);
         const qlin::minmax_summary want = naive(buf.data() + off, n);
-        CHECK(bits(got.min) == bits(want.min));
-        CHECK(bits(got.max) == bits(want.max));
-        CHECK(got.finite == want.finite);
-        CHECK(got.nonfinite == want.nonfinite);
+        for (qlin::detail::reduce_kernel k : kernels) {
+          INFO("kernel " << static_cast<int>(k));
+          const qlin::minmax_summary got = qlin::detail::reduce_minmax_with(buf.data() + off, n, k);
+          CHECK(bits(got.min) == bits(want.min));
+          CHECK(bits(got.max) == bits(want.max));
+          CHECK(got.finite == want.finite);
+          CHECK(got.nonfinite == want.nonfinite);
+        }
       }
     }
   }
