@@ -273,6 +273,49 @@ inline bool have_avx2() noexcept {
 }
 #endif
 
+/// 4 interleaved uint32 sub-histograms of nb + 1 slots (the last one is the dummy slot), filled
+/// by add() and added into a destination by flush_into(), which also clears them. At most
+/// sub_chunk elements may be pending between flushes (every sub-count stays below 2^32).
+/// Usable when nb + 1 <= max_sub_slots.
+struct sub_histograms {
+  std::size_t nb, stride;
+  std::vector<std::uint32_t> sub;
+  std::size_t pending = 0;
+
+  explicit sub_histograms(std::size_t nbins) : nb(nbins), stride((nbins + 1 + 15) / 16 * 16), sub(4 * stride, 0u) {}
+
+  /// Counts x[0..n) (precondition: pending + n <= sub_chunk); next / next_n: memory to prefetch.
+  template <class B>
+  void add(const B& b, const float* x, std::size_t n, const float* next = nullptr, std::size_t next_n = 0) {
+    QLIN_ASSERT(pending + n <= sub_chunk);
+#if defined(QLIN_REDUCE_AVX2)
+    if (B::has_avx2 && have_avx2()) {
+      count_sub_avx2(b, x, n, sub.data(), stride, next, next_n);
+    } else {
+      count_sub_scalar(b, x, n, sub.data(), stride);
+    }
+#else
+    (void)next;
+    (void)next_n;
+    count_sub_scalar(b, x, n, sub.data(), stride);
+#endif
+    pending += n;
+  }
+
+  /// Sum of the 4 sub-counts of slot j.
+  std::uint64_t total(std::size_t j) const noexcept {
+    return std::uint64_t{sub[j]} + sub[stride + j] + sub[2 * stride + j] + sub[3 * stride + j];
+  }
+
+  /// dst[j] += the count of slot j for j < nb; clears the sub-histograms.
+  void flush_into(std::uint64_t* dst) {
+    if (pending == 0) return;
+    for (std::size_t j = 0; j < nb; ++j) dst[j] += total(j);
+    std::fill(sub.begin(), sub.end(), 0u);
+    pending = 0;
+  }
+};
+
 /// Adds, for each x[i] whose slot b.idx1(x[i]) is below nb, one to dst[slot] (dst[0..nb)); slot
 /// nb (and only nb) means "skip". C is std::uint64_t, or float when dst is all zeros on entry
 /// (float counts then end at min(count, 2^24), which is what adding 1.0f one at a time gives).
@@ -288,30 +331,19 @@ inline void count_batch(const B& b, const float* x, std::size_t n, std::size_t n
     }
     return;
   }
-  const std::size_t stride = (slots + 15) / 16 * 16;
-  std::vector<std::uint32_t> sub(4 * stride);
+  sub_histograms sh(nb);
   std::vector<std::uint64_t> acc;
   if (!std::is_integral<C>::value) acc.assign(nb, 0);
   for (std::size_t i = 0; i < n; i += sub_chunk) {
     const std::size_t len = std::min(sub_chunk, n - i);
-    std::fill(sub.begin(), sub.end(), 0u);
-#if defined(QLIN_REDUCE_AVX2)
-    if (B::has_avx2 && have_avx2()) {
-      count_sub_avx2(b, x + i, len, sub.data(), stride, next, next_n);
+    sh.add(b, x + i, len, next, next_n);
+    if (std::is_integral<C>::value) {
+      for (std::size_t j = 0; j < nb; ++j) dst[j] += static_cast<C>(sh.total(j));
     } else {
-      count_sub_scalar(b, x + i, len, sub.data(), stride);
+      for (std::size_t j = 0; j < nb; ++j) acc[j] += sh.total(j);
     }
-#else
-    count_sub_scalar(b, x + i, len, sub.data(), stride);
-#endif
-    for (std::size_t j = 0; j < nb; ++j) {
-      const std::uint64_t c = std::uint64_t{sub[j]} + sub[stride + j] + sub[2 * stride + j] + sub[3 * stride + j];
-      if (std::is_integral<C>::value) {
-        dst[j] += static_cast<C>(c);
-      } else {
-        acc[j] += c;
-      }
-    }
+    std::fill(sh.sub.begin(), sh.sub.end(), 0u);
+    sh.pending = 0;
   }
   if (!std::is_integral<C>::value) {
     for (std::size_t j = 0; j < nb; ++j) {
@@ -1018,35 +1050,47 @@ class histogram_observer {
   }
 
   /// One batch. Large batches are observed in chunks of observe_chunk floats, each reduced and
-  /// then binned while it is still in the L2 cache (one read from memory instead of two); the
+  /// then binned while it is still in the L2 cache (one read from memory instead of two), into
+  /// sub-histograms that are added to the counts only at the end or before the grid changes. The
   /// state is the same as for one pass, bit for bit (a sequence of batches equals one pass over
-  /// them, see the header comment; tests/unit/test_observers_histogram_fast.cpp checks it).
+  /// them, see the header comment; tests/unit/test_observers_fast_paths.cpp checks it).
   void observe(const float* data, std::size_t n) {
+    if (n == 0) return;
+    const bool use_sub = bins() + 1 <= detail::max_sub_slots && n >= 2 * (bins() + 1);
+    if (!use_sub) {
+      observe_block(data, n, nullptr);
+      return;
+    }
+    detail::sub_histograms sh(bins());
     for (std::size_t i = 0; i < n; i += observe_chunk) {
       const std::size_t len = std::min(observe_chunk, n - i);
-      const std::size_t rest = n - i - len;
-      observe_block(data + i, len, data + i + len, std::min(observe_chunk, rest));
+      if (sh.pending + len > detail::sub_chunk) sh.flush_into(counts_.data());
+      observe_block(data + i, len, &sh, data + i + len, std::min(observe_chunk, n - i - len));
     }
+    sh.flush_into(counts_.data());
   }
 
   /// Chunk size of observe() (floats): 256 KiB, a quarter of a typical L2.
   static constexpr std::size_t observe_chunk = std::size_t{1} << 16;
 
  private:
-  void observe_block(const float* data, std::size_t n, const float* next, std::size_t next_n) {
-    if (n == 0) return;
+  // One chunk: into `sh` (pending until flushed; flushed first if the grid changes) or, without
+  // sub-histograms, straight into the counts.
+  void observe_block(const float* data, std::size_t n, detail::sub_histograms* sh, const float* next = nullptr,
+                     std::size_t next_n = 0) {
     const minmax_summary b = detail::reduce_minmax(data, n);
     s_.nonfinite += b.nonfinite;
     if (!b.has_range()) return;
     minmax_summary u = s_;
     detail::combine(u, minmax_summary{b.min, b.max, b.finite, 0});
-    regrid(u.min, u.max);
+    regrid(u.min, u.max, sh);
     const detail::grid_binner gb{std::ldexp(1.0, -k_), static_cast<double>(o_), static_cast<std::uint32_t>(bins())};
-    if (detail::grid_binner_f32::usable(k_, o_, bins())) {
-      const detail::grid_binner_f32 gf{gb, std::ldexp(1.0f, -k_), static_cast<std::int32_t>(o_)};
-      detail::count_batch(gf, data, n, bins(), counts_.data(), next, next_n);
+    if (sh == nullptr) {
+      detail::count_batch(gb, data, n, bins(), counts_.data());
+    } else if (detail::grid_binner_f32::usable(k_, o_, bins())) {
+      sh->add(detail::grid_binner_f32{gb, std::ldexp(1.0f, -k_), static_cast<std::int32_t>(o_)}, data, n, next, next_n);
     } else {
-      detail::count_batch(gb, data, n, bins(), counts_.data(), next, next_n);
+      sh->add(gb, data, n, next, next_n);
     }
     s_.min = u.min;
     s_.max = u.max;
@@ -1189,8 +1233,9 @@ class histogram_observer {
     return out;
   }
 
-  // Moves to the grid (k, o) that the range [mn, mx] requires (k never decreases).
-  void regrid(float mn, float mx) {
+  // Moves to the grid (k, o) that the range [mn, mx] requires (k never decreases). Counts pending
+  // in `sh` (on the old grid) are added to the counts first.
+  void regrid(float mn, float mx, detail::sub_histograms* sh = nullptr) {
     const float amax = std::max(std::fabs(mn), std::fabs(mx));
     int k = has_range() ? std::max(k_, detail::grid_floor_k(amax)) : detail::grid_floor_k(amax);
     while (detail::grid_index(mx, k) - detail::grid_index(mn, k) >= static_cast<std::int64_t>(bins())) ++k;
@@ -1201,6 +1246,7 @@ class histogram_observer {
       return;
     }
     if (k == k_ && o == o_) return;
+    if (sh != nullptr) sh->flush_into(counts_.data());
     std::vector<std::uint64_t> next(bins(), 0);
     for (std::size_t j = 0; j < bins(); ++j) {
       if (counts_[j] == 0) continue;
