@@ -251,12 +251,19 @@ QLIN_REDUCE_AVX2_TARGET inline void count_sub_avx2(const B& b, const float* x, s
   std::uint32_t* s2 = sub + 2 * stride;
   std::uint32_t* s3 = sub + 3 * stride;
   alignas(32) std::uint32_t id[count_tile];
+  constexpr std::size_t count_ahead = 4 * count_tile;
+  const bool self_prefetch = next == nullptr && n >= (std::size_t{1} << 16);
   std::size_t i = 0;
   for (; n - i >= count_tile; i += count_tile) {
     bin_tile_avx2(b, x + i, id);
     if (i < next_n) {
       const std::size_t e = std::min(next_n, i + count_tile);
       for (std::size_t q = i; q < e; q += 16) _mm_prefetch(reinterpret_cast<const char*>(next + q), _MM_HINT_T1);
+    } else if (self_prefetch && i + count_ahead < n) {
+      // A long stream without a caller-given next chunk (torch_histc on a large batch): this
+      // stream's tile count_ahead floats ahead, so that its DRAM reads overlap the counting.
+      const std::size_t e = std::min(n, i + count_ahead + count_tile);
+      for (std::size_t q = i + count_ahead; q < e; q += 16) _mm_prefetch(reinterpret_cast<const char*>(x + q), _MM_HINT_T0);
     }
     add_tile(id, s0, s1, s2, s3);
   }
