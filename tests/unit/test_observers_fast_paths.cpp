@@ -341,16 +341,19 @@ TEST_CASE("histogram_observer chunked collection equals per-element counting", "
 TEST_CASE("torch histogram observer: tiled counting equals per-element histc", "[observers][histogram][fast]") {
   std::mt19937 rng(78);
   std::normal_distribution<float> nd(0.0f, 1.0f);
+  // Scales: ordinary data, and ranges where span * bins is close to FLT_MAX in float32 (just
+  // below: idx8 runs without its overflow test; above: with it, and the double fallback).
+  for (float scale : {3.0f, 3e33f, 2e34f, 5e34f})
   for (std::size_t n : {std::size_t{511}, std::size_t{4099}, std::size_t{100003}}) {
     std::vector<float> buf(n + 1);
-    for (auto& v : buf) v = nd(rng) * 3.0f;
+    for (auto& v : buf) v = nd(rng) * scale;
     buf[7] = qnan;
     buf[n / 3] = -inf;
     const float* x = buf.data() + 1;  // misaligned
     const std::size_t len = n;
     const qlin::minmax_summary s = qlin::detail::reduce_minmax(x, len);
     for (std::size_t nb : {std::size_t{2048}, std::size_t{37}}) {
-      INFO("n " << n << " bins " << nb);
+      INFO("scale " << scale << " n " << n << " bins " << nb);
       std::vector<float> got(nb), want(nb, 0.0f);
       const double lo = std::trunc(static_cast<double>(s.min)), hi = std::trunc(static_cast<double>(s.max));
       qlin::detail::torch_histc(x, len, nb, lo, hi, s.min, s.max, got.data());
@@ -358,7 +361,9 @@ TEST_CASE("torch histogram observer: tiled counting equals per-element histc", "
       for (std::size_t i = 0; i < len; ++i) {
         const float e = x[i];
         if (!(e >= flo && e <= fhi)) continue;
-        auto pos = static_cast<std::size_t>((e - flo) * static_cast<float>(nb) / (fhi - flo));
+        const float t = (e - flo) * static_cast<float>(nb) / (fhi - flo);
+        auto pos = t < 0x1p63f ? static_cast<std::size_t>(t)
+                               : static_cast<std::size_t>((static_cast<double>(e) - lo) * static_cast<double>(nb) / (hi - lo));
         if (pos >= nb) pos = nb - 1;
         want[pos] += 1.0f;
       }

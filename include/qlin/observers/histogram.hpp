@@ -377,6 +377,10 @@ inline std::size_t histc_pos(float x, float lo, float hi, float fnb, float span)
 struct torch_histc_binner {
   float lo, hi, fnb, span;
   std::uint32_t nb;
+  /// False when no in-range lane can overflow (set by torch_histc when span * fnb is finite in
+  /// float32: then (x - lo) * fnb <= span * fnb and t <= about fnb for lo <= x <= hi, rounding
+  /// being monotone), which skips idx8's overflow test.
+  bool checked = true;
   static constexpr bool has_avx2 = true;
   std::uint32_t idx1(float e) const noexcept {
     if (!(e >= lo && e <= hi)) return nb;
@@ -392,7 +396,7 @@ struct torch_histc_binner {
     const __m256 e = _mm256_loadu_ps(p);
     const __m256 in = _mm256_and_ps(_mm256_cmp_ps(e, _mm256_set1_ps(lo), _CMP_GE_OQ), _mm256_cmp_ps(e, _mm256_set1_ps(hi), _CMP_LE_OQ));
     const __m256 t = _mm256_div_ps(_mm256_mul_ps(_mm256_sub_ps(e, _mm256_set1_ps(lo)), _mm256_set1_ps(fnb)), _mm256_set1_ps(span));
-    if (_mm256_movemask_ps(_mm256_and_ps(in, _mm256_cmp_ps(t, _mm256_set1_ps(0x1p63f), _CMP_NLT_UQ))) != 0) {
+    if (checked && _mm256_movemask_ps(_mm256_and_ps(in, _mm256_cmp_ps(t, _mm256_set1_ps(0x1p63f), _CMP_NLT_UQ))) != 0) {
       return scalar8(p);  // a float32 overflow (ranges beyond ~1e35): histc_pos's double fallback
     }
     const __m256i pos = _mm256_min_epu32(_mm256_cvttps_epi32(t), _mm256_set1_epi32(static_cast<int>(nb - 1u)));
@@ -423,7 +427,9 @@ inline void torch_histc(const float* x, std::size_t n, std::size_t nb, double lo
   const float lo = static_cast<float>(lo_d);
   const float hi = static_cast<float>(hi_d);
   std::fill(hist, hist + nb, 0.0f);
-  const torch_histc_binner b{lo, hi, static_cast<float>(nb), hi - lo, static_cast<std::uint32_t>(nb)};
+  torch_histc_binner b{lo, hi, static_cast<float>(nb), hi - lo, static_cast<std::uint32_t>(nb)};
+  const float top = b.span * b.fnb;
+  b.checked = !(b.span > 0.0f && top <= std::numeric_limits<float>::max());
   count_batch(b, x, n, nb, hist);
 }
 
