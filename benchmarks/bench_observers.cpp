@@ -102,6 +102,29 @@ __attribute__((target("avx2"))) std::uint32_t read_or_avx2(const float* p, std::
   return r;
 }
 #define QLIN_BENCH_HAVE_AVX2 1
+
+// The same with 16-float (AVX-512F) loads, 4 accumulators (masked OR with a full mask: GCC 12's
+// unmasked forms trip -Wuninitialized).
+__attribute__((target("avx2,avx512f"))) std::uint32_t read_or_avx512(const float* p, std::size_t n) {
+  std::size_t i = 0;
+  const __mmask16 all = 0xFFFF;
+  __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+  for (; n - i >= 64; i += 64) {
+    a0 = _mm512_mask_or_epi32(a0, all, a0, _mm512_loadu_si512(p + i));
+    a1 = _mm512_mask_or_epi32(a1, all, a1, _mm512_loadu_si512(p + i + 16));
+    a2 = _mm512_mask_or_epi32(a2, all, a2, _mm512_loadu_si512(p + i + 32));
+    a3 = _mm512_mask_or_epi32(a3, all, a3, _mm512_loadu_si512(p + i + 48));
+  }
+  a0 = _mm512_mask_or_epi32(a0, all, a0, a1);
+  a2 = _mm512_mask_or_epi32(a2, all, a2, a3);
+  a0 = _mm512_mask_or_epi32(a0, all, a0, a2);
+  std::uint32_t lanes[16];
+  _mm512_storeu_si512(lanes, a0);
+  std::uint32_t r = 0;
+  for (std::uint32_t v : lanes) r |= v;
+  for (; i < n; ++i) r |= p[i] < 0.0f ? 1u : 0u;
+  return r;
+}
 #endif
 
 std::uint32_t read_or_sse2(const float* p, std::size_t n) {
@@ -162,6 +185,43 @@ void BM_minmax_observer(benchmark::State& state) {
   set_rates(state, n);
 }
 
+// Each reduce_minmax kernel (qlin::detail::reduce_kernel: 1 portable, 2 sse2, 3 avx2, 4 avx512)
+// and the read_or of the same width (AVX-512 OR for the avx512 kernel, AVX2 OR otherwise)
+// alternately in one loop: both rates and their ratio (`ratio` = kernel GB/s / read GB/s).
+void BM_reduce_kernel_vs_read(benchmark::State& state) {
+  const auto kernel = static_cast<qlin::detail::reduce_kernel>(state.range(0));
+  const auto n = static_cast<std::size_t>(state.range(1));
+  if (!qlin::detail::reduce_kernel_available(kernel)) {
+    state.SkipWithError("kernel not available on this CPU");
+    return;
+  }
+  const std::vector<float>& x = data(n);
+  using clock = std::chrono::steady_clock;
+  double t_read = 0.0, t_obs = 0.0;
+  for (auto _ : state) {
+    const auto t0 = clock::now();
+#if defined(QLIN_BENCH_HAVE_AVX2)
+    if (kernel == qlin::detail::reduce_kernel::avx512) {
+      benchmark::DoNotOptimize(read_or_avx512(x.data(), n));
+    } else {
+      benchmark::DoNotOptimize(read_or(x.data(), n));
+    }
+#else
+    benchmark::DoNotOptimize(read_or(x.data(), n));
+#endif
+    const auto t1 = clock::now();
+    const qlin::minmax_summary s = qlin::detail::reduce_minmax_with(x.data(), n, kernel);
+    benchmark::DoNotOptimize(s.max);
+    const auto t2 = clock::now();
+    t_read += std::chrono::duration<double>(t1 - t0).count();
+    t_obs += std::chrono::duration<double>(t2 - t1).count();
+  }
+  const double bytes = static_cast<double>(state.iterations()) * static_cast<double>(n) * 4.0;
+  state.counters["read_GBps"] = bytes / t_read / 1e9;
+  state.counters["minmax_GBps"] = bytes / t_obs / 1e9;
+  state.counters["ratio"] = t_read / t_obs;
+}
+
 // The observer and read_or alternately in one loop: both rates (GB/s) and their ratio.
 void BM_minmax_vs_read(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
@@ -191,6 +251,7 @@ BENCHMARK(BM_read_sum)->Arg(k4)->Arg(k64)->Arg(k256)->Arg(m16);
 BENCHMARK(BM_read_or)->Arg(k4)->Arg(k64)->Arg(k256)->Arg(m16);
 BENCHMARK(BM_minmax_observer)->Arg(k4)->Arg(k64)->Arg(k256)->Arg(m16);
 BENCHMARK(BM_minmax_vs_read)->Arg(k4)->Arg(k64)->Arg(k256)->Arg(m16);
+BENCHMARK(BM_reduce_kernel_vs_read)->ArgsProduct({{2, 3, 4}, {k4, k256, m16}});
 
 // ----- histogram collection -----------------------------------------------------------------------
 

@@ -14,6 +14,9 @@ Each timing is the median of --runs runs, each on a FRESH observer:
     hist_qparams   calculate_qparams() on that state (the L2 search, _non_linear_param_search)
     hist_total     the two together (what bench_observers.cpp's BM_end_to_end_* time)
     minmax         MinMaxObserver().forward(x)
+Each HistogramObserver time is also taken as CPU time (time.process_time; torch runs one thread),
+and with --qlin-json the ratios are printed for both real time and CPU time (Google Benchmark's
+cpu_time): on a shared, loaded machine the CPU-time ratio is the steadier one.
 
 With --qlin-json FILE (the output of
     qlin_bench_observers --benchmark_filter='end_to_end|collect|search_histogram_l2|minmax_observer/16777216'
@@ -69,21 +72,28 @@ def median_time(fn, runs):
 
 
 def time_torch(x, runs):
+    """Real-time medians, and CPU-time medians (process_time, torch single-threaded) under "cpu_*"."""
     res = {}
-    fwd, qp, tot = [], [], []
+    fwd, qp, tot, cfwd, cqp, ctot = [], [], [], [], [], []
     for _ in range(runs):
         obs = HistogramObserver(bins=2048, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         obs(x)
-        t1 = time.perf_counter()
+        c1, t1 = time.process_time(), time.perf_counter()
         scale, zp = obs.calculate_qparams()
-        t2 = time.perf_counter()
+        c2, t2 = time.process_time(), time.perf_counter()
         fwd.append(t1 - t0)
         qp.append(t2 - t1)
         tot.append(t2 - t0)
+        cfwd.append(c1 - c0)
+        cqp.append(c2 - c1)
+        ctot.append(c2 - c0)
     res["hist_forward"] = statistics.median(fwd)
     res["hist_qparams"] = statistics.median(qp)
     res["hist_total"] = statistics.median(tot)
+    res["cpu_hist_forward"] = statistics.median(cfwd)
+    res["cpu_hist_qparams"] = statistics.median(cqp)
+    res["cpu_hist_total"] = statistics.median(ctot)
     res["hist_scale_zp"] = (float(scale), int(zp))
 
     def mm():
@@ -102,6 +112,7 @@ def qlin_medians(path):
             continue
         unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b.get("time_unit", "ns")]
         out[b["run_name"]] = b["real_time"] * unit
+        out["cpu:" + b["run_name"]] = b["cpu_time"] * unit
     return out
 
 
@@ -126,17 +137,23 @@ def main():
         print(f"  torch MinMaxObserver forward           {r['minmax'] * 1e3:10.3f} ms  ({n * 4 / r['minmax'] / 1e9:.2f} GB/s)")
         if qlin:
             rows = [
-                ("histogram_observer observe + L2 search", f"BM_end_to_end_histogram/{n}", r["hist_total"]),
-                ("histogram_observer observe + mse search", f"BM_end_to_end_mse/{n}", r["hist_total"]),
-                ("torch_histogram_observer observe + L2 search", f"BM_end_to_end_torch_histogram/{n}", r["hist_total"]),
-                ("histogram_observer collection vs torch forward", f"BM_collect_histogram/{n}", r["hist_forward"]),
-                ("torch_histogram_observer collection vs torch forward", f"BM_collect_torch_histogram/{n}", r["hist_forward"]),
-                ("L2 search (qlin histogram) vs torch calculate_qparams", f"BM_search_histogram_l2/{n}", r["hist_qparams"]),
-                ("minmax_observer vs torch MinMaxObserver", f"BM_minmax_observer/{n}", r["minmax"]),
+                ("histogram_observer observe + L2 search", f"BM_end_to_end_histogram/{n}", "hist_total"),
+                ("histogram_observer observe + mse search", f"BM_end_to_end_mse/{n}", "hist_total"),
+                ("torch_histogram_observer observe + L2 search", f"BM_end_to_end_torch_histogram/{n}", "hist_total"),
+                ("histogram_observer collection vs torch forward", f"BM_collect_histogram/{n}", "hist_forward"),
+                ("torch_histogram_observer collection vs torch forward", f"BM_collect_torch_histogram/{n}", "hist_forward"),
+                ("L2 search (qlin histogram) vs torch calculate_qparams", f"BM_search_histogram_l2/{n}", "hist_qparams"),
+                ("minmax_observer vs torch MinMaxObserver", f"BM_minmax_observer/{n}", "minmax"),
             ]
-            for label, key, t in rows:
-                if key in qlin:
-                    print(f"  qlin {label:55s} {qlin[key] * 1e3:10.3f} ms   torch/qlin = {t / qlin[key]:6.2f}x")
+            for label, key, tk in rows:
+                if key not in qlin:
+                    continue
+                t = r[tk]
+                line = f"  qlin {label:55s} {qlin[key] * 1e3:10.3f} ms   torch/qlin = {t / qlin[key]:6.2f}x"
+                if "cpu_" + tk in r and "cpu:" + key in qlin:
+                    ct, cq = r["cpu_" + tk], qlin["cpu:" + key]
+                    line += f"   | CPU time: torch {ct * 1e3:.3f} ms, qlin {cq * 1e3:.3f} ms, torch/qlin = {ct / cq:6.2f}x"
+                print(line)
     return 0
 
 

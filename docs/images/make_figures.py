@@ -113,7 +113,7 @@ def affine_mapping():
 
 def performance_ratios():
     text = (ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
-    m = re.search(r"### Against torch 1\.13 HistogramObserver.*?\n(\|.*?\n)(?:\|.*\n)+", text, re.S)
+    m = re.search(r"### Against torch 1\.13 HistogramObserver.*?\n(\|[^\n]*\n)(?:\|[^\n]*\n)+", text, re.S)
     if not m:
         return None, "docs/performance.md has no 'Against torch 1.13 HistogramObserver' table"
     rows = [l for l in text[m.start(1):m.end()].splitlines() if l.startswith("|")]

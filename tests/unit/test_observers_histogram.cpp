@@ -458,6 +458,29 @@ void check_moments_close(const qlin::histogram_observer& h, const std::vector<do
 
 }  // namespace
 
+TEST_CASE("histogram_observer moments: a large batch collected in chunks whose range grows",
+          "[observers][histogram][moments]") {
+  // observe() cuts batches longer than observe_chunk into chunks and regrids between them (pending
+  // sub-histogram counts flushed first); the moments must follow the counts through every regrid.
+  std::mt19937 rng(91);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  const std::size_t n = 3 * qlin::histogram_observer::observe_chunk + 517;
+  std::vector<float> x(n);
+  for (std::size_t i = 0; i < n; ++i) x[i] = nd(rng) * (1.0f + static_cast<float>(i / 1000)) + 3.0f;
+  x[7] = std::numeric_limits<float>::quiet_NaN();
+  for (std::size_t bins : {std::size_t{256}, std::size_t{2048}}) {
+    qlin::histogram_observer plain(bins), with(bins, qlin::track_moments::yes);
+    plain.observe(x.data(), n);
+    with.observe(x.data(), n);
+    CHECK(with.counts() == plain.counts());
+    CHECK(with.exponent() == plain.exponent());
+    CHECK(with.origin() == plain.origin());
+    std::vector<double> s1, s2;
+    direct_moments(with, x, s1, s2);
+    check_moments_close(with, s1, s2);
+  }
+}
+
 TEST_CASE("histogram_observer moments: one pass, growth, merge, reset", "[observers][histogram][moments]") {
   std::mt19937 rng(77);
   std::normal_distribution<float> nd(0.0f, 1.0f);

@@ -241,34 +241,56 @@ inline void count_sub_scalar(const B& b, const float* x, std::size_t n, std::uin
 }
 
 #if defined(QLIN_REDUCE_AVX2)
+// Two phases per tile of 512 elements: the vector binner writes the tile's slots to a small
+// buffer in L1, then a scalar loop increments the 4 sub-histograms from it. Extracting each slot
+// from a vector register (vpextrd, what a compiler makes of a store / reload of 16 slots) costs
+// more than the reload from L1; the separate loops keep the compiler from doing that.
+constexpr std::size_t count_tile = 512;
+
+template <class B>
+QLIN_REDUCE_AVX2_TARGET inline void bin_tile_avx2(const B& b, const float* x, std::uint32_t* id) noexcept {
+  for (std::size_t i = 0; i < count_tile; i += 16) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(id + i), b.idx8(x + i));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(id + i + 8), b.idx8(x + i + 8));
+  }
+}
+
+inline void add_tile(const std::uint32_t* id, std::uint32_t* s0, std::uint32_t* s1, std::uint32_t* s2,
+                     std::uint32_t* s3) noexcept {
+  for (std::size_t i = 0; i < count_tile; i += 4) {
+    ++s0[id[i]];
+    ++s1[id[i + 1]];
+    ++s2[id[i + 2]];
+    ++s3[id[i + 3]];
+  }
+}
+
+// next[0..next_n), if given, is prefetched into L2 along the way (the caller's next chunk, so
+// that reading it from memory overlaps this chunk's counting).
 template <class B>
 QLIN_REDUCE_AVX2_TARGET inline void count_sub_avx2(const B& b, const float* x, std::size_t n, std::uint32_t* sub,
-                                                   std::size_t stride) noexcept {
+                                                   std::size_t stride, const float* next = nullptr,
+                                                   std::size_t next_n = 0) noexcept {
   std::uint32_t* s0 = sub;
   std::uint32_t* s1 = sub + stride;
   std::uint32_t* s2 = sub + 2 * stride;
   std::uint32_t* s3 = sub + 3 * stride;
-  alignas(32) std::uint32_t id[16];
+  alignas(32) std::uint32_t id[count_tile];
+  constexpr std::size_t count_ahead = 4 * count_tile;
+  const bool self_prefetch = next == nullptr && n >= (std::size_t{1} << 16);
   std::size_t i = 0;
-  for (; n - i >= 16; i += 16) {
-    _mm256_store_si256(reinterpret_cast<__m256i*>(id), b.idx8(x + i));
-    _mm256_store_si256(reinterpret_cast<__m256i*>(id + 8), b.idx8(x + i + 8));
-    ++s0[id[0]];
-    ++s1[id[1]];
-    ++s2[id[2]];
-    ++s3[id[3]];
-    ++s0[id[4]];
-    ++s1[id[5]];
-    ++s2[id[6]];
-    ++s3[id[7]];
-    ++s0[id[8]];
-    ++s1[id[9]];
-    ++s2[id[10]];
-    ++s3[id[11]];
-    ++s0[id[12]];
-    ++s1[id[13]];
-    ++s2[id[14]];
-    ++s3[id[15]];
+  for (; n - i >= count_tile; i += count_tile) {
+    bin_tile_avx2(b, x + i, id);
+    if (i < next_n) {
+      const std::size_t e = std::min(next_n, i + count_tile);
+      for (std::size_t q = i; q < e; q += 16) _mm_prefetch(reinterpret_cast<const char*>(next + q), _MM_HINT_T1);
+    } else if (self_prefetch && i + count_ahead < n) {
+      // A long stream without a caller-given next chunk (torch_histc on a large batch): this
+      // stream's tile count_ahead floats ahead, so that its DRAM reads overlap the counting.
+      const std::size_t e = std::min(n, i + count_ahead + count_tile);
+      for (std::size_t q = i + count_ahead; q < e; q += 16) _mm_prefetch(reinterpret_cast<const char*>(x + q), _MM_HINT_T0);
+    }
+    add_tile(id, s0, s1, s2, s3);
   }
   for (; i < n; ++i) ++s0[b.idx1(x[i])];
 }
@@ -283,11 +305,56 @@ inline bool have_avx2() noexcept {
 }
 #endif
 
+/// 4 interleaved uint32 sub-histograms of nb + 1 slots (the last one is the dummy slot), filled
+/// by add() and added into a destination by flush_into(), which also clears them. At most
+/// sub_chunk elements may be pending between flushes (every sub-count stays below 2^32).
+/// Usable when nb + 1 <= max_sub_slots.
+struct sub_histograms {
+  std::size_t nb, stride;
+  std::vector<std::uint32_t> sub;
+  std::size_t pending = 0;
+
+  explicit sub_histograms(std::size_t nbins) : nb(nbins), stride((nbins + 1 + 15) / 16 * 16), sub(4 * stride, 0u) {}
+
+  /// Counts x[0..n) (precondition: pending + n <= sub_chunk); next / next_n: memory to prefetch.
+  template <class B>
+  void add(const B& b, const float* x, std::size_t n, const float* next = nullptr, std::size_t next_n = 0) {
+    QLIN_ASSERT(pending + n <= sub_chunk);
+#if defined(QLIN_REDUCE_AVX2)
+    if (B::has_avx2 && have_avx2()) {
+      count_sub_avx2(b, x, n, sub.data(), stride, next, next_n);
+    } else {
+      count_sub_scalar(b, x, n, sub.data(), stride);
+    }
+#else
+    (void)next;
+    (void)next_n;
+    count_sub_scalar(b, x, n, sub.data(), stride);
+#endif
+    pending += n;
+  }
+
+  /// Sum of the 4 sub-counts of slot j.
+  std::uint64_t total(std::size_t j) const noexcept {
+    return std::uint64_t{sub[j]} + sub[stride + j] + sub[2 * stride + j] + sub[3 * stride + j];
+  }
+
+  /// dst[j] += the count of slot j for j < nb; clears the sub-histograms.
+  void flush_into(std::uint64_t* dst) {
+    if (pending == 0) return;
+    for (std::size_t j = 0; j < nb; ++j) dst[j] += total(j);
+    std::fill(sub.begin(), sub.end(), 0u);
+    pending = 0;
+  }
+};
+
 /// Adds, for each x[i] whose slot b.idx1(x[i]) is below nb, one to dst[slot] (dst[0..nb)); slot
 /// nb (and only nb) means "skip". C is std::uint64_t, or float when dst is all zeros on entry
 /// (float counts then end at min(count, 2^24), which is what adding 1.0f one at a time gives).
+/// next / next_n: optional memory to prefetch while counting (the caller's next chunk).
 template <class B, class C>
-inline void count_batch(const B& b, const float* x, std::size_t n, std::size_t nb, C* dst) {
+inline void count_batch(const B& b, const float* x, std::size_t n, std::size_t nb, C* dst, const float* next = nullptr,
+                        std::size_t next_n = 0) {
   const std::size_t slots = nb + 1;
   if (slots > max_sub_slots || n < 2 * slots) {
     for (std::size_t i = 0; i < n; ++i) {
@@ -296,30 +363,19 @@ inline void count_batch(const B& b, const float* x, std::size_t n, std::size_t n
     }
     return;
   }
-  const std::size_t stride = (slots + 15) / 16 * 16;
-  std::vector<std::uint32_t> sub(4 * stride);
+  sub_histograms sh(nb);
   std::vector<std::uint64_t> acc;
   if (!std::is_integral<C>::value) acc.assign(nb, 0);
   for (std::size_t i = 0; i < n; i += sub_chunk) {
     const std::size_t len = std::min(sub_chunk, n - i);
-    std::fill(sub.begin(), sub.end(), 0u);
-#if defined(QLIN_REDUCE_AVX2)
-    if (B::has_avx2 && have_avx2()) {
-      count_sub_avx2(b, x + i, len, sub.data(), stride);
+    sh.add(b, x + i, len, next, next_n);
+    if (std::is_integral<C>::value) {
+      for (std::size_t j = 0; j < nb; ++j) dst[j] += static_cast<C>(sh.total(j));
     } else {
-      count_sub_scalar(b, x + i, len, sub.data(), stride);
+      for (std::size_t j = 0; j < nb; ++j) acc[j] += sh.total(j);
     }
-#else
-    count_sub_scalar(b, x + i, len, sub.data(), stride);
-#endif
-    for (std::size_t j = 0; j < nb; ++j) {
-      const std::uint64_t c = std::uint64_t{sub[j]} + sub[stride + j] + sub[2 * stride + j] + sub[3 * stride + j];
-      if (std::is_integral<C>::value) {
-        dst[j] += static_cast<C>(c);
-      } else {
-        acc[j] += c;
-      }
-    }
+    std::fill(sh.sub.begin(), sh.sub.end(), 0u);
+    sh.pending = 0;
   }
   if (!std::is_integral<C>::value) {
     for (std::size_t j = 0; j < nb; ++j) {
@@ -346,6 +402,10 @@ inline std::size_t histc_pos(float x, float lo, float hi, float fnb, float span)
 struct torch_histc_binner {
   float lo, hi, fnb, span;
   std::uint32_t nb;
+  /// False when no in-range lane can overflow (set by torch_histc when span * fnb is finite in
+  /// float32: then (x - lo) * fnb <= span * fnb and t <= about fnb for lo <= x <= hi, rounding
+  /// being monotone), which skips idx8's overflow test.
+  bool checked = true;
   static constexpr bool has_avx2 = true;
   std::uint32_t idx1(float e) const noexcept {
     if (!(e >= lo && e <= hi)) return nb;
@@ -361,7 +421,7 @@ struct torch_histc_binner {
     const __m256 e = _mm256_loadu_ps(p);
     const __m256 in = _mm256_and_ps(_mm256_cmp_ps(e, _mm256_set1_ps(lo), _CMP_GE_OQ), _mm256_cmp_ps(e, _mm256_set1_ps(hi), _CMP_LE_OQ));
     const __m256 t = _mm256_div_ps(_mm256_mul_ps(_mm256_sub_ps(e, _mm256_set1_ps(lo)), _mm256_set1_ps(fnb)), _mm256_set1_ps(span));
-    if (_mm256_movemask_ps(_mm256_and_ps(in, _mm256_cmp_ps(t, _mm256_set1_ps(0x1p63f), _CMP_NLT_UQ))) != 0) {
+    if (checked && _mm256_movemask_ps(_mm256_and_ps(in, _mm256_cmp_ps(t, _mm256_set1_ps(0x1p63f), _CMP_NLT_UQ))) != 0) {
       return scalar8(p);  // a float32 overflow (ranges beyond ~1e35): histc_pos's double fallback
     }
     const __m256i pos = _mm256_min_epu32(_mm256_cvttps_epi32(t), _mm256_set1_epi32(static_cast<int>(nb - 1u)));
@@ -392,12 +452,148 @@ inline void torch_histc(const float* x, std::size_t n, std::size_t nb, double lo
   const float lo = static_cast<float>(lo_d);
   const float hi = static_cast<float>(hi_d);
   std::fill(hist, hist + nb, 0.0f);
-  const torch_histc_binner b{lo, hi, static_cast<float>(nb), hi - lo, static_cast<std::uint32_t>(nb)};
+  torch_histc_binner b{lo, hi, static_cast<float>(nb), hi - lo, static_cast<std::uint32_t>(nb)};
+  const float top = b.span * b.fnb;
+  b.checked = !(b.span > 0.0f && top <= std::numeric_limits<float>::max());
   count_batch(b, x, n, nb, hist);
 }
 
+/// torch_floor_div(a, b) for b > 0 finite, without fmod: floor(double(a) / double(b)) rounded to
+/// float, when |a / b| < 2^22 (else, or for another b, torch_floor_div itself).
+///
+/// Why it is the same float (including the sign of a zero result):
+///  - torch's formula: mod = fmod(a, b) = a - n b exactly, n = trunc(a / b); div = fl(fl(n b) / b),
+///    whose relative error is below 2^-23, so |div - n| < |n| 2^-23 < 0.5 for |n| < 2^22; the
+///    final `floor, +1 if the fraction exceeds 0.5` step therefore returns n exactly (n - 1 after
+///    the sign correction when a < 0 is not a multiple of b). So torch returns floor(a / b) as an
+///    exact float integer, and -0.0 only when a is -0.0 (copysign(0, a / b) with a / b = -0.0).
+///  - floor(q), q = the double quotient: if a / b is an integer it is exact in double (|a / b| <
+///    2^22). Otherwise write a = A 2^ea, b = B 2^eb (A, B integers below 2^24); the distance of a / b
+///    to the nearest integer m is |a - m b| / b with a - m b a nonzero multiple of 2^min(ea, eb):
+///    more than 2^-24 when ea >= eb, more than |a / b| 2^-48 when ea < eb. The double rounding
+///    error is at most |a / b| 2^-53, below both for |a / b| < 2^22, so q never crosses an integer
+///    and floor(q) = floor(a / b). floor(-0.0) = -0.0 and floor of q in (0, 1) is +0.0, as torch.
+/// tests/unit/test_observers_histogram_fast.cpp compares both on random and adversarial inputs.
+inline float torch_floor_div_fast(float a, float b) noexcept {
+  const double q = static_cast<double>(a) / static_cast<double>(b);
+  if (b > 0.0f && b <= std::numeric_limits<float>::max() && std::fabs(q) < 0x1p22) return static_cast<float>(std::floor(q));
+  return torch_floor_div(a, b);
+}
+
+/// The per-bin constants of torch_quantization_error (every value float32, as torch computes it).
+struct torch_qerror_consts {
+  float fbw, fdbw, half, dmax, mid_norm, nh3;
+};
+
+/// norm[i] for bins [i0, i1), scalar: torch 1.13's _get_norm terms in float32, operation by
+/// operation (observer.py _compute_quantization_error; the reference code this replaces used
+/// torch_floor_div, to which torch_floor_div_fast is identical).
+inline void torch_qerror_bins_scalar(const float* hist, std::size_t i0, std::size_t i1, std::size_t s,
+                                     const torch_qerror_consts& k, float* norm) noexcept {
+  for (std::size_t i = i0; i < i1; ++i) {
+    const float b = static_cast<float>(static_cast<std::int64_t>(i) - static_cast<std::int64_t>(s)) * k.fbw;
+    const float en = b + k.fbw;
+    const float db = std::min(std::max(torch_floor_div_fast(b, k.fdbw), 0.0f), k.dmax);
+    const float de = std::min(std::max(torch_floor_div_fast(en, k.fdbw), 0.0f), k.dmax);
+    const float density = hist[i] / k.fbw;
+    const float db_center = (db + 0.5f) * k.fdbw;
+    const float d0 = b - db_center;
+    const float n1 = density * ((k.half * k.half * k.half - d0 * d0 * d0) / 3.0f);
+    float acc = 0.0f + n1;
+    acc += (de - db - 1.0f) * (density * k.mid_norm);
+    const float de_center = de * k.fdbw + k.half;
+    const float d1 = en - de_center;
+    acc += density * ((d1 * d1 * d1 - k.nh3) / 3.0f);
+    norm[i] = acc;
+  }
+}
+
+#if defined(QLIN_REDUCE_AVX2)
+// floor(double(a) / d) per lane, rounded to float (torch_floor_div_fast's fast case).
+QLIN_REDUCE_AVX2_TARGET inline __m256 floor_div8(__m256 a, __m256d d) noexcept {
+  const __m256d lo = _mm256_floor_pd(_mm256_div_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(a)), d));
+  const __m256d hi = _mm256_floor_pd(_mm256_div_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(a, 1)), d));
+  return _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo));
+}
+
+/// The same terms, 8 bins per step with the same float32 operations in the same order (no
+/// contraction: the avx2 target has no FMA). std::max(x, 0) = (x < 0 ? 0 : x) is max_ps(0, x),
+/// std::min(y, m) = (m < y ? m : y) is min_ps(m, y) (same NaN / -0.0 behaviour). The floor division
+/// is torch_floor_div_fast's double quotient and floor, lane by lane; the caller guarantees its
+/// precondition for every bin (fdbw > 0 finite, |b / fdbw| and |en / fdbw| below 2^22). Bins
+/// [0, bins / 8 * 8); the caller does the rest with the scalar version.
+QLIN_REDUCE_AVX2_TARGET inline void torch_qerror_bins_avx2(const float* hist, std::size_t bins, std::size_t s,
+                                                           const torch_qerror_consts& k, float* norm) noexcept {
+  const __m256 fbw = _mm256_set1_ps(k.fbw), fdbw = _mm256_set1_ps(k.fdbw), half = _mm256_set1_ps(k.half);
+  const __m256 dmax = _mm256_set1_ps(k.dmax), mid = _mm256_set1_ps(k.mid_norm), nh3 = _mm256_set1_ps(k.nh3);
+  const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f), p5 = _mm256_set1_ps(0.5f), three = _mm256_set1_ps(3.0f);
+  const __m256 h3 = _mm256_mul_ps(_mm256_mul_ps(half, half), half);
+  const __m256d dq = _mm256_set1_pd(static_cast<double>(k.fdbw));
+  const __m256i step = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const std::size_t n8 = bins / 8 * 8;
+  for (std::size_t i = 0; i < n8; i += 8) {
+    const __m256i rel = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(static_cast<std::int64_t>(i) - static_cast<std::int64_t>(s))), step);
+    const __m256 b = _mm256_mul_ps(_mm256_cvtepi32_ps(rel), fbw);
+    const __m256 en = _mm256_add_ps(b, fbw);
+    const __m256 db = _mm256_min_ps(dmax, _mm256_max_ps(zero, floor_div8(b, dq)));
+    const __m256 de = _mm256_min_ps(dmax, _mm256_max_ps(zero, floor_div8(en, dq)));
+    const __m256 density = _mm256_div_ps(_mm256_loadu_ps(hist + i), fbw);
+    const __m256 db_center = _mm256_mul_ps(_mm256_add_ps(db, p5), fdbw);
+    const __m256 d0 = _mm256_sub_ps(b, db_center);
+    const __m256 d03 = _mm256_mul_ps(_mm256_mul_ps(d0, d0), d0);
+    const __m256 n1 = _mm256_mul_ps(density, _mm256_div_ps(_mm256_sub_ps(h3, d03), three));
+    __m256 acc = _mm256_add_ps(zero, n1);
+    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_sub_ps(_mm256_sub_ps(de, db), one), _mm256_mul_ps(density, mid)));
+    const __m256 de_center = _mm256_add_ps(_mm256_mul_ps(de, fdbw), half);
+    const __m256 d1 = _mm256_sub_ps(en, de_center);
+    const __m256 d13 = _mm256_mul_ps(_mm256_mul_ps(d1, d1), d1);
+    acc = _mm256_add_ps(acc, _mm256_mul_ps(density, _mm256_div_ps(_mm256_sub_ps(d13, nh3), three)));
+    _mm256_storeu_ps(norm + i, acc);
+  }
+}
+#endif
+
+/// torch 1.13 _compute_quantization_error for the candidate bins [s, e] of a float32 histogram
+/// over [min, max] (norm is scratch space). Bin terms in float32 as torch computes them (see
+/// torch_qerror_bins_scalar), summed with torch.sum's order.
 inline double torch_quantization_error(const float* hist, std::size_t bins, float min, float max, std::size_t dst_nbins,
                                        std::size_t s, std::size_t e, std::vector<float>& norm) {
+  const double bw = (static_cast<double>(max) - static_cast<double>(min)) / static_cast<double>(bins);
+  const double dbw = bw * static_cast<double>(e - s + 1) / static_cast<double>(dst_nbins);
+  if (dbw == 0.0) return 0.0;
+  torch_qerror_consts k{};
+  k.fbw = static_cast<float>(bw);
+  k.fdbw = static_cast<float>(dbw);
+  k.half = static_cast<float>(dbw / 2.0);
+  const float neg_half = static_cast<float>(-dbw / 2.0);
+  k.dmax = static_cast<float>(dst_nbins - 1);
+  k.mid_norm = (k.half * k.half * k.half - neg_half * neg_half * neg_half) / 3.0f;
+  k.nh3 = neg_half * neg_half * neg_half;
+  norm.resize(bins);
+  std::size_t done = 0;
+#if defined(QLIN_REDUCE_AVX2)
+  // The vector floor division needs fdbw > 0 finite and every |b / fdbw|, |en / fdbw| below 2^22;
+  // b and en range over [-s fbw, (bins - s) fbw] (bins <= 2^24: exact int32 / float conversions).
+  if (have_avx2() && k.fdbw > 0.0f && k.fdbw <= std::numeric_limits<float>::max() && k.fbw <= std::numeric_limits<float>::max() &&
+      bins <= (std::size_t{1} << 24)) {
+    const double lo = static_cast<double>(static_cast<float>(-static_cast<std::int64_t>(s)) * k.fbw);
+    const double hi = static_cast<double>(static_cast<float>(static_cast<std::int64_t>(bins - s)) * k.fbw);
+    const double fd = static_cast<double>(k.fdbw);
+    if (std::fabs(lo / fd) < 0x1p21 && std::fabs(hi / fd) < 0x1p21) {
+      torch_qerror_bins_avx2(hist, bins, s, k, norm.data());
+      done = bins / 8 * 8;
+    }
+  }
+#endif
+  torch_qerror_bins_scalar(hist, done, bins, s, k, norm.data());
+  return static_cast<double>(torch_sum_f32(norm.data(), bins));
+}
+
+/// The reference implementation of torch_quantization_error (fmod per bin through
+/// torch_floor_div): the fast path above is tested against it bit for bit.
+inline double torch_quantization_error_reference(const float* hist, std::size_t bins, float min, float max,
+                                                 std::size_t dst_nbins, std::size_t s, std::size_t e,
+                                                 std::vector<float>& norm) {
   const double bw = (static_cast<double>(max) - static_cast<double>(min)) / static_cast<double>(bins);
   const double dbw = bw * static_cast<double>(e - s + 1) / static_cast<double>(dst_nbins);
   if (dbw == 0.0) return 0.0;
@@ -1075,6 +1271,36 @@ struct grid_binner {
 #endif
 };
 
+/// grid_binner's slots computed in float32 / int32 where that is exact: -127 <= k <= 0 and
+/// |o| + nb < 2^30 (bin widths of at most 1: the usual case of activations and weights with up to
+/// `bins` units of range). idx1 is grid_binner's rule. The AVX2 path:
+///  - y = x * 2^-k in float32 is exact: 2^-k is a normal float (0 <= -k <= 127), multiplying by it
+///    only raises the exponent (k <= 0, so a subnormal x is scaled up exactly, nothing underflows)
+///    and |y| < 2^41 (grid_binner's bound) does not overflow.
+///  - floor(y) (roundps) is exact, an integer in [o, o + nb) for x in the window, so below 2^30 in
+///    magnitude: cvttps2dq converts it exactly and the int32 difference with o is the slot.
+///  - NaN / +-Inf convert to 0x80000000; minus o (|o| < 2^30) that is at least 2^30 > nb as an
+///    unsigned number, so min_epu32 sends it to the dummy slot nb, like idx1.
+/// Precondition (as for grid_binner): every finite x lies in the window [o 2^k, (o + nb) 2^k).
+struct grid_binner_f32 {
+  grid_binner g;
+  float fscale;  // 2^-k as a float
+  std::int32_t io;  // o
+  static constexpr bool has_avx2 = true;
+  /// True when (k, o, nb) allow this binner.
+  static bool usable(int k, std::int64_t o, std::size_t nb) noexcept {
+    return k <= 0 && k >= -127 && (o < 0 ? -o : o) + static_cast<std::int64_t>(nb) < (std::int64_t{1} << 30);
+  }
+  std::uint32_t idx1(float x) const noexcept { return g.idx1(x); }
+#if defined(QLIN_REDUCE_AVX2)
+  QLIN_REDUCE_AVX2_TARGET __m256i idx8(const float* p) const noexcept {
+    const __m256 y = _mm256_floor_ps(_mm256_mul_ps(_mm256_loadu_ps(p), _mm256_set1_ps(fscale)));
+    const __m256i j = _mm256_sub_epi32(_mm256_cvttps_epi32(y), _mm256_set1_epi32(io));
+    return _mm256_min_epu32(j, _mm256_set1_epi32(static_cast<int>(g.nb)));
+  }
+#endif
+};
+
 inline int grid_floor_k(float amax) noexcept {
   if (amax == 0.0f) return -190;
   return std::ilogb(amax) - 40;
@@ -1254,22 +1480,56 @@ class histogram_observer {
   }
 
   /// Counts the finite values of data[0, n) (the grid grows to cover them, exactly); skips NaN / +-Inf.
+  /// Large batches are observed in chunks of observe_chunk floats, each reduced and
+  /// then binned while it is still in the L2 cache (one read from memory instead of two), into
+  /// sub-histograms that are added to the counts only at the end or before the grid changes. The
+  /// state is the same as for one pass, bit for bit (a sequence of batches equals one pass over
+  /// them, see the header comment; tests/unit/test_observers_fast_paths.cpp checks it).
   void observe(const float* data, std::size_t n) {
     if (n == 0) return;
+    const bool use_sub = bins() + 1 <= detail::max_sub_slots && n >= 2 * (bins() + 1);
+    if (!use_sub) {
+      observe_block(data, n, nullptr);
+      return;
+    }
+    detail::sub_histograms sh(bins());
+    for (std::size_t i = 0; i < n; i += observe_chunk) {
+      const std::size_t len = std::min(observe_chunk, n - i);
+      if (sh.pending + len > detail::sub_chunk) sh.flush_into(counts_.data());
+      observe_block(data + i, len, &sh, data + i + len, std::min(observe_chunk, n - i - len));
+    }
+    sh.flush_into(counts_.data());
+  }
+
+  /// Chunk size of observe() (floats): 256 KiB, a quarter of a typical L2.
+  static constexpr std::size_t observe_chunk = std::size_t{1} << 16;
+
+ private:
+  // One chunk: into `sh` (pending until flushed; flushed first if the grid changes) or, without
+  // sub-histograms, straight into the counts.
+  void observe_block(const float* data, std::size_t n, detail::sub_histograms* sh, const float* next = nullptr,
+                     std::size_t next_n = 0) {
     const minmax_summary b = detail::reduce_minmax(data, n);
     s_.nonfinite += b.nonfinite;
     if (!b.has_range()) return;
     minmax_summary u = s_;
     detail::combine(u, minmax_summary{b.min, b.max, b.finite, 0});
-    regrid(u.min, u.max);
+    regrid(u.min, u.max, sh);
     const detail::grid_binner gb{std::ldexp(1.0, -k_), static_cast<double>(o_), static_cast<std::uint32_t>(bins())};
-    detail::count_batch(gb, data, n, bins(), counts_.data());
+    if (sh == nullptr) {
+      detail::count_batch(gb, data, n, bins(), counts_.data());
+    } else if (detail::grid_binner_f32::usable(k_, o_, bins())) {
+      sh->add(detail::grid_binner_f32{gb, std::ldexp(1.0f, -k_), static_cast<std::int32_t>(o_)}, data, n, next, next_n);
+    } else {
+      sh->add(gb, data, n, next, next_n);
+    }
     if (tracks_moments()) detail::accumulate_moments(gb, k_, data, n, sum1_.data(), sum2_.data());
     s_.min = u.min;
     s_.max = u.max;
     s_.finite += b.finite;
   }
 
+ public:
   /// Exact, associative and commutative (the moments: up to double rounding); errc::invalid_argument
   /// if the bin counts or the moment tracking differ.
   status merge(const histogram_observer& other) {
@@ -1444,8 +1704,9 @@ class histogram_observer {
     return out;
   }
 
-  // Moves to the grid (k, o) that the range [mn, mx] requires (k never decreases).
-  void regrid(float mn, float mx) {
+  // Moves to the grid (k, o) that the range [mn, mx] requires (k never decreases). Counts pending
+  // in `sh` (on the old grid) are added to the counts first.
+  void regrid(float mn, float mx, detail::sub_histograms* sh = nullptr) {
     const float amax = std::max(std::fabs(mn), std::fabs(mx));
     int k = has_range() ? std::max(k_, detail::grid_floor_k(amax)) : detail::grid_floor_k(amax);
     while (detail::grid_index(mx, k) - detail::grid_index(mn, k) >= static_cast<std::int64_t>(bins())) ++k;
@@ -1456,6 +1717,7 @@ class histogram_observer {
       return;
     }
     if (k == k_ && o == o_) return;
+    if (sh != nullptr) sh->flush_into(counts_.data());
     if (tracks_moments()) {
       std::vector<double> n1(bins(), 0.0), n2(bins(), 0.0);
       detail::move_moments(counts_.data(), sum1_.data(), sum2_.data(), bins(), k_, o_, k, o, n1.data(), n2.data());

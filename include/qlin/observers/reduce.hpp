@@ -5,10 +5,11 @@
 // reduce_minmax(p, n) returns the smallest and largest *finite* value of p[0..n) and how many
 // values were skipped because they are NaN or +-Inf (DESIGN.md section 2: observers skip
 // non-finite values and count them). Blocks of 2048 floats go through a three-operation-per-vector
-// kernel (min, max, and a lane sum that detects any NaN / Inf; SSE2 / AVX2 intrinsics on x86-64,
-// AVX2 chosen at run time with GCC / Clang unless QLIN_NO_RUNTIME_DISPATCH is defined, portable
-// C++ elsewhere); a block holding a non-finite value is redone by a masked kernel that skips and
-// counts exactly. On large inputs it runs at the read bandwidth (docs/performance.md).
+// kernel (min, max, and a lane sum that detects any NaN / Inf; SSE2 / AVX2 / AVX-512F intrinsics
+// on x86-64, the widest the CPU has chosen once at run time with GCC / Clang unless
+// QLIN_NO_RUNTIME_DISPATCH is defined, portable C++ elsewhere; large inputs add a software
+// prefetch 8 KiB ahead); a block holding a non-finite value is redone by a masked kernel that
+// skips and counts exactly. On large inputs it runs at the read bandwidth (docs/performance.md).
 //
 // Zeros: the result never holds -0.0f; a zero minimum or maximum is returned as +0.0f. This makes
 // the result independent of the order of the elements (min(-0, +0) depends on operand order) and
@@ -104,9 +105,10 @@ inline void reduce_minmax_masked(const float* p, std::size_t n, minmax_summary& 
 // finite values whose sum overflows is merely refused too). Otherwise folds the block's lane min /
 // max into gmn[0..16) / gmx[0..16) and returns true. Three vector operations per vector loaded.
 //
-// Implementations: SSE2 (every x86-64), AVX2 (when the compiler targets it, or, with GCC / Clang
-// on x86-64, chosen at run time with __builtin_cpu_supports; define QLIN_NO_RUNTIME_DISPATCH to
-// turn that off) and portable C++ for other targets. All give the same min / max: they are exact.
+// Implementations: SSE2 (every x86-64), AVX2 and AVX-512F (when the compiler targets them, or, with
+// GCC / Clang on x86-64, chosen at run time with __builtin_cpu_supports; define
+// QLIN_NO_RUNTIME_DISPATCH to turn that off) and portable C++ for other targets. All give the same
+// min / max: they are exact (tests/unit/test_observers_fast_paths.cpp runs every one the CPU has).
 
 constexpr std::size_t reduce_lanes = 16;
 
@@ -141,6 +143,20 @@ inline bool reduce_block_generic(const float* q, std::size_t len, float* gmn, fl
 
 #if defined(__SSE2__) || defined(_M_X64)
 #define QLIN_REDUCE_X86 1
+
+// Software prefetch of the cache line prefetch_distance floats (8 KiB) ahead of q, used by the
+// AVX2 / AVX-512 kernels once per 64-byte line: with it the reduction reads DRAM as fast as a
+// plain OR-read of the same width, or faster (docs/performance.md); without it the hardware
+// prefetcher alone left it 10-25% behind. The address is formed as an integer (it may lie past
+// the end of the array; a prefetch never faults).
+// Only for inputs of at least prefetch_min_n floats (256 KiB): in L1 / L2 the extra instructions
+// cost more than they save.
+constexpr std::size_t prefetch_distance = 2048;
+constexpr std::size_t prefetch_min_n = std::size_t{1} << 16;
+inline void prefetch_ahead(const float* q) noexcept {
+  const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(q) + prefetch_distance * sizeof(float);
+  _mm_prefetch(reinterpret_cast<const char*>(a), _MM_HINT_T0);
+}
 
 inline bool reduce_block_sse2(const float* q, std::size_t len, float* gmn, float* gmx) noexcept {
   const __m128 pinf = _mm_set1_ps(std::numeric_limits<float>::infinity());
@@ -187,6 +203,7 @@ inline bool reduce_block_sse2(const float* q, std::size_t len, float* gmn, float
 #define QLIN_REDUCE_AVX2_TARGET
 #endif
 
+template <bool Prefetch>
 QLIN_REDUCE_AVX2_TARGET inline bool reduce_block_avx2(const float* q, std::size_t len, float* gmn, float* gmx) noexcept {
   const __m256 pinf = _mm256_set1_ps(std::numeric_limits<float>::infinity());
   const __m256 ninf = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
@@ -195,6 +212,10 @@ QLIN_REDUCE_AVX2_TARGET inline bool reduce_block_avx2(const float* q, std::size_
   __m256 t0 = _mm256_setzero_ps(), t1 = t0, t2 = t0, t3 = t0;
   std::size_t b = 0;
   for (; len - b >= 32; b += 32) {
+    if (Prefetch) {
+      prefetch_ahead(q + b);
+      prefetch_ahead(q + b + 16);
+    }
     const __m256 a0 = _mm256_loadu_ps(q + b), a1 = _mm256_loadu_ps(q + b + 8);
     const __m256 a2 = _mm256_loadu_ps(q + b + 16), a3 = _mm256_loadu_ps(q + b + 24);
     n0 = _mm256_min_ps(a0, n0);
@@ -230,30 +251,154 @@ QLIN_REDUCE_AVX2_TARGET inline bool reduce_block_avx2(const float* q, std::size_
   _mm256_storeu_ps(gmx, _mm256_max_ps(x, _mm256_loadu_ps(gmx)));
   return true;
 }
-#endif  // AVX2
-#endif  // x86
 
-inline bool reduce_block(const float* q, std::size_t len, float* gmn, float* gmx) noexcept {
-#if defined(QLIN_REDUCE_AVX2) && defined(__AVX2__)
-  return reduce_block_avx2(q, len, gmn, gmx);
-#elif defined(QLIN_REDUCE_AVX2)
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  return avx2 ? reduce_block_avx2(q, len, gmn, gmx) : reduce_block_sse2(q, len, gmn, gmx);
-#elif defined(QLIN_REDUCE_X86)
-  return reduce_block_sse2(q, len, gmn, gmx);
+// Whole-array AVX2 loop: reduce_block_avx2 on each block, the dispatch and the lane state
+// hoisted out of the block loop. Returns how many floats it covered (a multiple of 16).
+QLIN_REDUCE_AVX2_TARGET inline std::size_t reduce_blocks_avx2(const float* p, std::size_t n, std::size_t block, float* gmn,
+                                                             float* gmx, minmax_summary& s) noexcept {
+  const bool prefetch = n >= prefetch_min_n;
+  std::size_t i = 0;
+  while (n - i >= 16) {
+    const std::size_t len = n - i >= block ? block : (n - i) / 16 * 16;
+    const bool clean = prefetch ? reduce_block_avx2<true>(p + i, len, gmn, gmx) : reduce_block_avx2<false>(p + i, len, gmn, gmx);
+    if (!clean) reduce_minmax_masked(p + i, len, s);
+    i += len;
+  }
+  return i;
+}
+#endif  // AVX2
+
+#if defined(__AVX512F__) || ((defined(__GNUC__) || defined(__clang__)) && !defined(QLIN_NO_RUNTIME_DISPATCH))
+#define QLIN_REDUCE_AVX512 1
+#if !defined(__AVX512F__)
+#define QLIN_REDUCE_AVX512_TARGET __attribute__((target("avx2,avx512f")))
 #else
-  return reduce_block_generic(q, len, gmn, gmx);
+#define QLIN_REDUCE_AVX512_TARGET
 #endif
+
+// min / max through the masked forms with a full mask (the same vminps / vmaxps): GCC 12's
+// unmasked _mm512_min_ps / _mm512_max_ps read an uninitialized placeholder, which
+// -Wmaybe-uninitialized reports in user code.
+QLIN_REDUCE_AVX512_TARGET inline __m512 min16(__m512 a, __m512 b) noexcept { return _mm512_mask_min_ps(b, 0xFFFF, a, b); }
+QLIN_REDUCE_AVX512_TARGET inline __m512 max16(__m512 a, __m512 b) noexcept { return _mm512_mask_max_ps(b, 0xFFFF, a, b); }
+
+// AVX-512F: the same three operations per vector on 16-float vectors, 4 accumulators of each
+// (64 floats per iteration), the 16 lane minima / maxima kept in registers across blocks; a
+// block whose lane sums are not all finite is redone by the masked kernel, as above. Returns how
+// many floats it covered (a multiple of 16). Exact like the other kernels (min / max only select).
+template <bool Prefetch>
+QLIN_REDUCE_AVX512_TARGET inline std::size_t reduce_blocks_avx512_impl(const float* p, std::size_t n, std::size_t block,
+                                                                      float* gmn, float* gmx, minmax_summary& s) noexcept {
+  const __m512 pinf = _mm512_set1_ps(std::numeric_limits<float>::infinity());
+  const __m512 ninf = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  const __m512 z = _mm512_setzero_ps();
+  __m512 gn = _mm512_loadu_ps(gmn), gx = _mm512_loadu_ps(gmx);
+  std::size_t i = 0;
+  while (n - i >= 16) {
+    const std::size_t len = n - i >= block ? block : (n - i) / 16 * 16;
+    const float* q = p + i;
+    __m512 n0 = pinf, n1 = pinf, n2 = pinf, n3 = pinf;
+    __m512 x0 = ninf, x1 = ninf, x2 = ninf, x3 = ninf;
+    __m512 t0 = z, t1 = z, t2 = z, t3 = z;
+    std::size_t b = 0;
+    for (; len - b >= 64; b += 64) {
+      if (Prefetch) {
+        prefetch_ahead(q + b);
+        prefetch_ahead(q + b + 16);
+        prefetch_ahead(q + b + 32);
+        prefetch_ahead(q + b + 48);
+      }
+      const __m512 a0 = _mm512_loadu_ps(q + b), a1 = _mm512_loadu_ps(q + b + 16);
+      const __m512 a2 = _mm512_loadu_ps(q + b + 32), a3 = _mm512_loadu_ps(q + b + 48);
+      n0 = min16(a0, n0);  // a0 < n0 ? a0 : n0
+      n1 = min16(a1, n1);
+      n2 = min16(a2, n2);
+      n3 = min16(a3, n3);
+      x0 = max16(a0, x0);  // a0 > x0 ? a0 : x0
+      x1 = max16(a1, x1);
+      x2 = max16(a2, x2);
+      x3 = max16(a3, x3);
+      t0 = _mm512_add_ps(t0, a0);
+      t1 = _mm512_add_ps(t1, a1);
+      t2 = _mm512_add_ps(t2, a2);
+      t3 = _mm512_add_ps(t3, a3);
+    }
+    for (; b < len; b += 16) {
+      const __m512 a0 = _mm512_loadu_ps(q + b);
+      n0 = min16(a0, n0);
+      x0 = max16(a0, x0);
+      t0 = _mm512_add_ps(t0, a0);
+    }
+    const __m512 t = _mm512_add_ps(_mm512_add_ps(t0, t1), _mm512_add_ps(t2, t3));
+    if (_mm512_cmp_ps_mask(_mm512_sub_ps(t, t), z, _CMP_EQ_OQ) == 0xFFFF) {
+      gn = min16(min16(min16(n0, n1), min16(n2, n3)), gn);
+      gx = max16(max16(max16(x0, x1), max16(x2, x3)), gx);
+    } else {
+      reduce_minmax_masked(q, len, s);
+    }
+    i += len;
+  }
+  _mm512_storeu_ps(gmn, gn);
+  _mm512_storeu_ps(gmx, gx);
+  return i;
 }
 
-/// The finite min / max of p[0..n) and the count of skipped values. p may be unaligned; n == 0
-/// gives the untouched summary.
-///
-/// Fast path: blocks of up to 2048 floats (8 KiB, so a redo reads from L1) through reduce_block
-/// above; a block it refuses (one holding NaN / Inf) is redone by the masked kernel, which skips
-/// and counts exactly. Blocks cover the largest multiple of 16; the rest goes to the masked kernel.
-inline minmax_summary reduce_minmax(const float* p, std::size_t n) noexcept {
+QLIN_REDUCE_AVX512_TARGET inline std::size_t reduce_blocks_avx512(const float* p, std::size_t n, std::size_t block,
+                                                                 float* gmn, float* gmx, minmax_summary& s) noexcept {
+  return n >= prefetch_min_n ? reduce_blocks_avx512_impl<true>(p, n, block, gmn, gmx, s)
+                             : reduce_blocks_avx512_impl<false>(p, n, block, gmn, gmx, s);
+}
+#endif  // AVX-512
+#endif  // x86
+
+/// Which kernel reduce_minmax_with runs: the best one the CPU has, or a specific one (tests).
+enum class reduce_kernel { best, portable, sse2, avx2, avx512 };
+
+/// True when this build and this CPU can run kernel k.
+inline bool reduce_kernel_available(reduce_kernel k) noexcept {
+  switch (k) {
+    case reduce_kernel::best:
+    case reduce_kernel::portable:
+      return true;
+    case reduce_kernel::sse2:
+#if defined(QLIN_REDUCE_X86)
+      return true;
+#else
+      return false;
+#endif
+    case reduce_kernel::avx2:
+#if defined(QLIN_REDUCE_AVX2) && defined(__AVX2__)
+      return true;
+#elif defined(QLIN_REDUCE_AVX2)
+      return __builtin_cpu_supports("avx2");
+#else
+      return false;
+#endif
+    case reduce_kernel::avx512:
+#if defined(QLIN_REDUCE_AVX512) && defined(__AVX512F__)
+      return true;
+#elif defined(QLIN_REDUCE_AVX512)
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2");
+#else
+      return false;
+#endif
+  }
+  return false;
+}
+
+inline reduce_kernel best_reduce_kernel() noexcept {
+  static const reduce_kernel k = reduce_kernel_available(reduce_kernel::avx512) ? reduce_kernel::avx512
+                                 : reduce_kernel_available(reduce_kernel::avx2) ? reduce_kernel::avx2
+                                 : reduce_kernel_available(reduce_kernel::sse2) ? reduce_kernel::sse2
+                                                                                : reduce_kernel::portable;
+  return k;
+}
+
+/// reduce_minmax with a chosen kernel (precondition: reduce_kernel_available(kernel)). Every
+/// kernel gives the same summary, bit for bit.
+inline minmax_summary reduce_minmax_with(const float* p, std::size_t n, reduce_kernel kernel) noexcept {
   QLIN_ASSERT(p != nullptr || n == 0);
+  QLIN_ASSERT(reduce_kernel_available(kernel));
   constexpr float inf = std::numeric_limits<float>::infinity();
   constexpr std::size_t lanes = reduce_lanes;
   constexpr std::size_t block = 2048;
@@ -264,11 +409,32 @@ inline minmax_summary reduce_minmax(const float* p, std::size_t n) noexcept {
     gmx[j] = -inf;
   }
   minmax_summary s;
+  if (kernel == reduce_kernel::best) kernel = best_reduce_kernel();
   std::size_t i = 0;
-  while (n - i >= lanes) {
-    const std::size_t len = n - i >= block ? block : (n - i) / lanes * lanes;
-    if (!reduce_block(p + i, len, gmn, gmx)) reduce_minmax_masked(p + i, len, s);
-    i += len;
+  switch (kernel) {
+#if defined(QLIN_REDUCE_AVX512)
+    case reduce_kernel::avx512:
+      i = reduce_blocks_avx512(p, n, block, gmn, gmx, s);
+      break;
+#endif
+#if defined(QLIN_REDUCE_AVX2)
+    case reduce_kernel::avx2:
+      i = reduce_blocks_avx2(p, n, block, gmn, gmx, s);
+      break;
+#endif
+    default:
+      while (n - i >= lanes) {
+        const std::size_t len = n - i >= block ? block : (n - i) / lanes * lanes;
+#if defined(QLIN_REDUCE_X86)
+        const bool clean = kernel == reduce_kernel::sse2 ? reduce_block_sse2(p + i, len, gmn, gmx)
+                                                         : reduce_block_generic(p + i, len, gmn, gmx);
+#else
+        const bool clean = reduce_block_generic(p + i, len, gmn, gmx);
+#endif
+        if (!clean) reduce_minmax_masked(p + i, len, s);
+        i += len;
+      }
+      break;
   }
   if (i < n) reduce_minmax_masked(p + i, n - i, s);
   for (std::size_t j = 0; j < lanes; ++j) {
@@ -279,6 +445,17 @@ inline minmax_summary reduce_minmax(const float* p, std::size_t n) noexcept {
   s.max = canonical_zero(s.max);
   s.finite = static_cast<std::uint64_t>(n) - s.nonfinite;
   return s;
+}
+
+/// The finite min / max of p[0..n) and the count of skipped values. p may be unaligned; n == 0
+/// gives the untouched summary.
+///
+/// Fast path: blocks of up to 2048 floats (8 KiB, so a redo reads from L1) through the best
+/// kernel the CPU has (AVX-512F, AVX2, SSE2, portable; chosen once at run time); a block it
+/// refuses (one holding NaN / Inf) is redone by the masked kernel, which skips and counts exactly.
+/// Blocks cover the largest multiple of 16; the rest goes to the masked kernel.
+inline minmax_summary reduce_minmax(const float* p, std::size_t n) noexcept {
+  return reduce_minmax_with(p, n, reduce_kernel::best);
 }
 
 /// Folds b into a: the range of both sequences (exact and order-independent).
