@@ -1546,7 +1546,8 @@ int cmd_group_dequantize(int argc, char** argv) {
     const bool sgn = rc.type == qlin::dtype::int4;
     for (std::size_t r = 0; r < rows; ++r) {
       for (std::size_t c = 0; c < cols; ++c) {
-        const std::uint32_t u = (packed[r * qlin::packed_bytes(cols) + c / 2] >> (4 * (c % 2))) & 0x0Fu;
+        const std::uint32_t byte = packed[r * qlin::packed_bytes(cols) + c / 2];
+        const std::uint32_t u = (byte >> (4 * (c % 2))) & 0x0Fu;
         const std::int32_t v = sgn ? static_cast<std::int32_t>(u ^ 8u) - 8 : static_cast<std::int32_t>(u);
         if (v < qr.qmin || v > qr.qmax) {
           return report(cmd, quoted(in_path) + ": row " + std::to_string(r) + ", element " + std::to_string(c) + " is " +
