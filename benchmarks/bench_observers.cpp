@@ -398,12 +398,16 @@ void BM_search_entropy(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const qlin::abs_histogram_observer& h = collected_abs(n);
   for (auto _ : state) benchmark::DoNotOptimize(h.entropy_amax().has_value());
+  const auto r = h.entropy_amax();
+  state.counters["amax"] = r ? static_cast<double>(*r) : 0.0;
 }
 
 void BM_search_abs_percentile(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const qlin::abs_histogram_observer& h = collected_abs(n);
   for (auto _ : state) benchmark::DoNotOptimize(h.percentile_amax(99.99).has_value());
+  const auto r = h.percentile_amax(99.99);
+  state.counters["amax"] = r ? static_cast<double>(*r) : 0.0;
 }
 
 void BM_search_torch_l2(benchmark::State& state) {
@@ -419,12 +423,18 @@ void BM_search_ort_entropy(benchmark::State& state) {
   const qlin::ort_histogram_observer& h =
       collected_ort(static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)));
   for (auto _ : state) benchmark::DoNotOptimize(h.entropy_range().has_value());
+  const auto r = h.entropy_range();  // reported so that the peer script can compare the answers
+  state.counters["lo"] = r ? static_cast<double>(r->lo) : 0.0;
+  state.counters["hi"] = r ? static_cast<double>(r->hi) : 0.0;
 }
 
 void BM_search_ort_percentile(benchmark::State& state) {
   const qlin::ort_histogram_observer& h =
       collected_ort(static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)));
   for (auto _ : state) benchmark::DoNotOptimize(h.percentile_range(99.99).has_value());
+  const auto r = h.percentile_range(99.99);
+  state.counters["lo"] = r ? static_cast<double>(r->lo) : 0.0;
+  state.counters["hi"] = r ? static_cast<double>(r->hi) : 0.0;
 }
 
 BENCHMARK(BM_search_histogram_l2)->Arg(m1)->Arg(m16)->Unit(benchmark::kMicrosecond);
