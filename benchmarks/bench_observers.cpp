@@ -12,11 +12,14 @@
 //     abs_histogram_observer and torch_histogram_observer on 1 Mi and 16 Mi normal floats, and
 //     each range search on the collected state (torch L2 search, mse, two-sided percentile,
 //     TensorRT entropy, torch_histogram_observer's own L2 search); histogram_observer's
-//     collection and mse search also with per-bin moments (track_moments::yes, *_moments).
+//     collection and mse search also with per-bin moments (track_moments::yes, *_moments);
+//     ort_histogram_observer (ONNX Runtime's collector, 128 and 2048 initial bins): collection,
+//     its entropy search (num_quantized_bins 128) and asymmetric percentile (99.99).
+//     The peers of each search are timed by benchmarks/bench_torch_observers.py.
 //
 // Rates: items_per_second / 1e9 = elements per ns; bytes_per_second = read bandwidth (GB/s).
 // Run (medians of 5):
-//   ./build-h9/benchmarks/qlin_bench_observers --benchmark_repetitions=5
+//   ./build/benchmarks/qlin_bench_observers --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true      (one command line)
 //
 // Data: bench_normal(n) below, the generator benchmarks/bench_torch_observers.py reproduces in
@@ -30,6 +33,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <utility>
 #include <vector>
 
 #if defined(__x86_64__) || defined(__SSE2__)
@@ -301,10 +305,25 @@ void BM_collect_torch_histogram(benchmark::State& state) {
   set_rates(state, n);
 }
 
+// ONNX Runtime's HistogramCollector replica (observers/onnxruntime.hpp): range(1) = initial bins
+// (128 = ONNX Runtime's default, 2048 = the others' count).
+void BM_collect_ort_histogram(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const auto bins = static_cast<std::size_t>(state.range(1));
+  const std::vector<float>& x = data(n);
+  for (auto _ : state) {
+    qlin::ort_histogram_observer h(bins);
+    benchmark::DoNotOptimize(h.observe(x.data(), n).has_value());
+    benchmark::DoNotOptimize(h.counts().data());
+  }
+  set_rates(state, n);
+}
+
 BENCHMARK(BM_collect_histogram)->Arg(m1)->Arg(m16)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_collect_histogram_moments)->Arg(m1)->Arg(m16)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_collect_abs_histogram)->Arg(m1)->Arg(m16)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_collect_torch_histogram)->Arg(m1)->Arg(m16)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_collect_ort_histogram)->ArgsProduct({{m1, m16}, {128, 2048}})->Unit(benchmark::kMillisecond);
 
 // ----- range searches on a collected state ----------------------------------------------------------
 
@@ -342,6 +361,18 @@ const qlin::torch_histogram_observer& collected_torch(std::size_t n) {
   return it->second;
 }
 
+const qlin::ort_histogram_observer& collected_ort(std::size_t n, std::size_t bins) {
+  static std::map<std::pair<std::size_t, std::size_t>, qlin::ort_histogram_observer> cache;
+  const auto key = std::make_pair(n, bins);
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    qlin::ort_histogram_observer h(bins);
+    (void)h.observe(data(n).data(), n);
+    it = cache.emplace(key, std::move(h)).first;
+  }
+  return it->second;
+}
+
 qlin::qparams_options uint8_affine() {
   qlin::qparams_options o;
   o.type = qlin::dtype::uint8;
@@ -367,12 +398,16 @@ void BM_search_entropy(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const qlin::abs_histogram_observer& h = collected_abs(n);
   for (auto _ : state) benchmark::DoNotOptimize(h.entropy_amax().has_value());
+  const auto r = h.entropy_amax();
+  state.counters["amax"] = r ? static_cast<double>(*r) : 0.0;
 }
 
 void BM_search_abs_percentile(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const qlin::abs_histogram_observer& h = collected_abs(n);
   for (auto _ : state) benchmark::DoNotOptimize(h.percentile_amax(99.99).has_value());
+  const auto r = h.percentile_amax(99.99);
+  state.counters["amax"] = r ? static_cast<double>(*r) : 0.0;
 }
 
 void BM_search_torch_l2(benchmark::State& state) {
@@ -382,6 +417,26 @@ void BM_search_torch_l2(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(h.calculate_qparams(o).has_value());
 }
 
+// ONNX Runtime's entropy search (num_quantized_bins 128) and asymmetric percentile (99.99) on the
+// ort_histogram_observer state; range(1) = initial bins.
+void BM_search_ort_entropy(benchmark::State& state) {
+  const qlin::ort_histogram_observer& h =
+      collected_ort(static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)));
+  for (auto _ : state) benchmark::DoNotOptimize(h.entropy_range().has_value());
+  const auto r = h.entropy_range();  // reported so that the peer script can compare the answers
+  state.counters["lo"] = r ? static_cast<double>(r->lo) : 0.0;
+  state.counters["hi"] = r ? static_cast<double>(r->hi) : 0.0;
+}
+
+void BM_search_ort_percentile(benchmark::State& state) {
+  const qlin::ort_histogram_observer& h =
+      collected_ort(static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)));
+  for (auto _ : state) benchmark::DoNotOptimize(h.percentile_range(99.99).has_value());
+  const auto r = h.percentile_range(99.99);
+  state.counters["lo"] = r ? static_cast<double>(r->lo) : 0.0;
+  state.counters["hi"] = r ? static_cast<double>(r->hi) : 0.0;
+}
+
 BENCHMARK(BM_search_histogram_l2)->Arg(m1)->Arg(m16)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_search_mse)->Arg(m1)->Arg(m16)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_search_mse_moments)->Arg(m1)->Arg(m16)->Unit(benchmark::kMicrosecond);
@@ -389,6 +444,8 @@ BENCHMARK(BM_search_percentile)->Arg(m1)->Arg(m16)->Unit(benchmark::kMicrosecond
 BENCHMARK(BM_search_entropy)->Arg(m1)->Arg(m16)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_search_abs_percentile)->Arg(m1)->Arg(m16)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_search_torch_l2)->Arg(m1)->Arg(m16)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_search_ort_entropy)->ArgsProduct({{m1, m16}, {128, 2048}})->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_search_ort_percentile)->ArgsProduct({{m1, m16}, {128, 2048}})->Unit(benchmark::kMicrosecond);
 
 // ----- what the torch comparison times: fresh observer, one forward, calculate_qparams --------------
 
@@ -416,6 +473,18 @@ void BM_end_to_end_mse(benchmark::State& state) {
   set_rates(state, n);
 }
 
+void BM_end_to_end_mse_moments(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const std::vector<float>& x = data(n);
+  const qlin::qparams_options o = uint8_affine();
+  for (auto _ : state) {
+    qlin::histogram_observer h(qlin::histogram_observer::default_bins, qlin::track_moments::yes);
+    h.observe(x.data(), n);
+    benchmark::DoNotOptimize(h.calculate_qparams(qlin::histogram_method::mse, o).has_value());
+  }
+  set_rates(state, n);
+}
+
 void BM_end_to_end_torch_histogram(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const std::vector<float>& x = data(n);
@@ -430,6 +499,7 @@ void BM_end_to_end_torch_histogram(benchmark::State& state) {
 
 BENCHMARK(BM_end_to_end_histogram)->Arg(m1)->Arg(m16)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_end_to_end_mse)->Arg(m1)->Arg(m16)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_end_to_end_mse_moments)->Arg(m1)->Arg(m16)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_end_to_end_torch_histogram)->Arg(m1)->Arg(m16)->Unit(benchmark::kMillisecond);
 
 }  // namespace

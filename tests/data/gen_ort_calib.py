@@ -2,6 +2,8 @@
 """Reference data for qlin's ONNX Runtime entropy variant (tests/unit/test_observers_ort.cpp).
 
 Run with Debian's interpreter (numpy 1.24):  /usr/bin/python3 gen_ort_calib.py
+(The transcribed functions are importable without side effects: benchmarks/bench_torch_observers.py
+times them as the peer of qlin's ONNX Runtime searches.)
 Reads the batches of observers_hist_torch.txt, adds a few datasets of its own, and writes
 observers_ort.txt next to this script.
 
@@ -45,38 +47,6 @@ def dhex(x):
 
 def from_hex(h):
     return struct.unpack("<f", struct.pack("<I", int(h, 16)))[0]
-
-
-# ---- datasets -------------------------------------------------------------------------------
-datasets = {}
-order = []
-with open(os.path.join(HERE, "observers_hist_torch.txt")) as f:
-    cur = None
-    for line in f:
-        t = line.split()
-        if not t or t[0].startswith("#"):
-            continue
-        if t[0] == "data":
-            cur = t[1]
-            datasets[cur] = []
-            order.append(cur)
-        elif t[0] == "batch":
-            datasets[cur].append(np.array([from_hex(h) for h in t[2:]], dtype=np.float32))
-
-rng = np.random.default_rng(20261128)
-extra = {
-    # all zeros first (threshold 0, range (-0.5, 0.5)), then data
-    "zeros_then": [np.zeros(64, np.float32), (rng.standard_normal(700) * 1.5).astype(np.float32)],
-    # heavy tails: a normal over a uniform, several growths
-    "ort_heavy": [(rng.standard_normal(n) / (rng.random(n) + 0.05)).astype(np.float32) for n in (500, 400, 600)],
-    # sparse: few values, many empty bins
-    "ort_sparse": [(rng.standard_normal(40) * 3.0).astype(np.float32)],
-    # skewed: a ReLU-like positive mass with a small negative tail
-    "skewed": [np.concatenate([np.abs(rng.standard_normal(900)), -0.1 * np.abs(rng.standard_normal(100))]).astype(np.float32)],
-}
-for k, v in extra.items():
-    datasets[k] = v
-    order.append(k)
 
 
 # ---- HistogramCollector.collect_value / merge_histogram (transcribed) ---------------------------
@@ -188,37 +158,73 @@ def percentile_range(state, pct):
     return lo, hi
 
 
-CONFIGS = {128: [128], 512: [128, 255], 2048: [128]}
-BIG = {"normal", "normal3", "ort_heavy", "outliers"}  # the datasets also run with 2048 bins
+def main():
+    # ---- datasets -------------------------------------------------------------------------------
+    datasets = {}
+    order = []
+    with open(os.path.join(HERE, "observers_hist_torch.txt")) as f:
+        cur = None
+        for line in f:
+            t = line.split()
+            if not t or t[0].startswith("#"):
+                continue
+            if t[0] == "data":
+                cur = t[1]
+                datasets[cur] = []
+                order.append(cur)
+            elif t[0] == "batch":
+                datasets[cur].append(np.array([from_hex(h) for h in t[2:]], dtype=np.float32))
 
-lines = []
-for name in extra:
-    lines.append("data %s %d" % (name, len(extra[name])))
-    for b in extra[name]:
-        lines.append("batch %d %s" % (len(b), " ".join(fhex(v) for v in b)))
-for name in order:
-    for nb, nqs in CONFIGS.items():
-        if nb == 2048 and name not in BIG:
-            continue
-        st = collect(datasets[name], nb)
-        hist, edges = st[0], st[1]
-        assert edges.dtype == np.float32, edges.dtype
-        case = "%s_%d" % (name, nb)
-        lines.append("ort %s %s %d" % (case, name, nb))
-        lines.append("state %d %s %s %s" % (hist.size, dhex(st[4]), fhex(st[2]), fhex(st[3])))
-        nz = np.nonzero(hist)[0]
-        lines.append("counts %d %s" % (len(nz), " ".join("%d:%d" % (i, hist[i]) for i in nz)))
-        if nb == 128:
-            lines.append("edges %d %s" % (edges.size, " ".join(fhex(v) for v in edges)))
-        else:
-            lines.append("edges 0")
-        for nq in nqs:
-            lo, hi, s, e = entropy_threshold(st, nq)
-            lines.append("entropy %d %s %s %d %d" % (nq, fhex(lo), fhex(hi), s, e))
-        for p in (99.0, 99.9, 99.99):
-            lo, hi = percentile_range(st, p)
-            lines.append("pct %r %s %s" % (p, fhex(lo), fhex(hi)))
+    rng = np.random.default_rng(20261128)
+    extra = {
+        # all zeros first (threshold 0, range (-0.5, 0.5)), then data
+        "zeros_then": [np.zeros(64, np.float32), (rng.standard_normal(700) * 1.5).astype(np.float32)],
+        # heavy tails: a normal over a uniform, several growths
+        "ort_heavy": [(rng.standard_normal(n) / (rng.random(n) + 0.05)).astype(np.float32) for n in (500, 400, 600)],
+        # sparse: few values, many empty bins
+        "ort_sparse": [(rng.standard_normal(40) * 3.0).astype(np.float32)],
+        # skewed: a ReLU-like positive mass with a small negative tail
+        "skewed": [np.concatenate([np.abs(rng.standard_normal(900)), -0.1 * np.abs(rng.standard_normal(100))]).astype(np.float32)],
+    }
+    for k, v in extra.items():
+        datasets[k] = v
+        order.append(k)
 
-with open(os.path.join(HERE, "observers_ort.txt"), "w") as f:
-    f.write("# Generated by gen_ort_calib.py with numpy %s. Do not edit.\n" % np.__version__)
-    f.write("\n".join(lines) + "\n")
+    CONFIGS = {128: [128], 512: [128, 255], 2048: [128]}
+    BIG = {"normal", "normal3", "ort_heavy", "outliers"}  # the datasets also run with 2048 bins
+
+    lines = []
+    for name in extra:
+        lines.append("data %s %d" % (name, len(extra[name])))
+        for b in extra[name]:
+            lines.append("batch %d %s" % (len(b), " ".join(fhex(v) for v in b)))
+    for name in order:
+        for nb, nqs in CONFIGS.items():
+            if nb == 2048 and name not in BIG:
+                continue
+            st = collect(datasets[name], nb)
+            hist, edges = st[0], st[1]
+            assert edges.dtype == np.float32, edges.dtype
+            case = "%s_%d" % (name, nb)
+            lines.append("ort %s %s %d" % (case, name, nb))
+            lines.append("state %d %s %s %s" % (hist.size, dhex(st[4]), fhex(st[2]), fhex(st[3])))
+            nz = np.nonzero(hist)[0]
+            lines.append("counts %d %s" % (len(nz), " ".join("%d:%d" % (i, hist[i]) for i in nz)))
+            if nb == 128:
+                lines.append("edges %d %s" % (edges.size, " ".join(fhex(v) for v in edges)))
+            else:
+                lines.append("edges 0")
+            for nq in nqs:
+                lo, hi, s, e = entropy_threshold(st, nq)
+                lines.append("entropy %d %s %s %d %d" % (nq, fhex(lo), fhex(hi), s, e))
+            for p in (99.0, 99.9, 99.99):
+                lo, hi = percentile_range(st, p)
+                lines.append("pct %r %s %s" % (p, fhex(lo), fhex(hi)))
+
+    with open(os.path.join(HERE, "observers_ort.txt"), "w") as f:
+        f.write("# Generated by gen_ort_calib.py with numpy %s. Do not edit.\n" % np.__version__)
+        f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
