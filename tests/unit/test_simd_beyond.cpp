@@ -400,7 +400,8 @@ TEMPLATE_LIST_TEST_CASE("fake_quant SIMD: forward + mask equal the scalar, every
   using A = TestType;
   const std::size_t max_n = 3 * 4 * xsimd::batch<float, A>::size + 3;
   for (const qlin::quant_params& p : fake_quant_params()) {
-    const float range = p.scale * static_cast<float>(p.qmax - p.qmin < 1000 ? p.qmax - p.qmin : 1000);
+    const std::int64_t width = std::int64_t{p.qmax} - std::int64_t{p.qmin};  // up to 2^31: not in int
+    const float range = p.scale * static_cast<float>(width < 1000 ? width : 1000);
     const std::vector<float> x = mixed_floats(max_n + 3, -range, range, p.scale, 17);
     for (std::size_t off = 0; off < 3; ++off) {
       for (std::size_t n = 0; n <= max_n; ++n) {
