@@ -34,11 +34,13 @@ std::uint64_t bits(double f) {
   return u;
 }
 
+#if defined(QLIN_REDUCE_AVX2)
 float from_bits(std::uint32_t u) {
   float f = 0.0f;
   std::memcpy(&f, &u, sizeof f);
   return f;
 }
+#endif
 
 constexpr float inf = std::numeric_limits<float>::infinity();
 constexpr float qnan = std::numeric_limits<float>::quiet_NaN();
