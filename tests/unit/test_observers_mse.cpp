@@ -185,15 +185,20 @@ clip_range exhaustive(const hist& h, const qlin::qparams_options& opt, const cli
 
 }  // namespace
 
-TEST_CASE("mse model: the O(cells) table equals the per-bin definition", "[observers][histogram][mse]") {
-  std::mt19937 rng(5);
+namespace {
+
+// The O(cells) table against the per-bin definition expected_sq_error on random histograms (with
+// per-bin moments drawn from values when `moments`), and its abandonment at a bound.
+void check_table_against_definition(std::mt19937& rng, bool moments, const char* label) {
   std::uniform_real_distribution<float> uf(0.0f, 1.0f);
   double worst = 0.0;
   int n = 0;
   for (int t = 0; t < 140; ++t) {
-    const hist h = random_hist(rng, t);
+    hist h = random_hist(rng, t);
+    if (moments) with_values(h, rng);
+    const qlin::bin_moments mv = moments ? h.moments() : qlin::bin_moments{};
     const std::size_t bins = h.counts.size();
-    const qlin::detail::sq_error_table table(h.counts.data(), h.edges.data(), bins, h.dmin, h.dmax);
+    const qlin::detail::sq_error_table table(h.counts.data(), h.edges.data(), bins, h.dmin, h.dmax, mv);
     for (int o = 0; o < 4; ++o) {
       for (int r = 0; r < 12; ++r) {
         // ranges from tiny (many cells per bin) to wider than the data (clipping on neither side)
@@ -202,7 +207,8 @@ TEST_CASE("mse model: the O(cells) table equals the per-bin definition", "[obser
         const float hi = h.dmax - span * (r < 6 ? uf(rng) * 0.5f : -uf(rng));
         const auto p = qlin::choose_qparams(std::min(lo, hi), std::max(lo, hi), options(o));
         if (!p) continue;
-        const double want = qlin::detail::expected_sq_error(h.counts.data(), h.edges.data(), bins, h.dmin, h.dmax, *p);
+        const double want =
+            qlin::detail::expected_sq_error(h.counts.data(), h.edges.data(), bins, h.dmin, h.dmax, *p, mv);
         const double got = table.eval(*p);
         INFO("case " << t << " options " << o << " want " << want << " got " << got);
         REQUIRE(std::isfinite(want));
@@ -224,7 +230,15 @@ TEST_CASE("mse model: the O(cells) table equals the per-bin definition", "[obser
     }
   }
   CHECK(n > 4000);
-  WARN("sq_error_table vs expected_sq_error: worst relative difference " << worst << " over " << n << " evaluations");
+  WARN(label << "sq_error_table vs expected_sq_error: worst relative difference " << worst << " over " << n
+             << " evaluations");
+}
+
+}  // namespace
+
+TEST_CASE("mse model: the O(cells) table equals the per-bin definition", "[observers][histogram][mse]") {
+  std::mt19937 rng(5);
+  check_table_against_definition(rng, false, "");
 }
 
 TEST_CASE("mse model: observed ends are point masses", "[observers][histogram][mse]") {
@@ -361,45 +375,7 @@ TEST_CASE("mse search on observers: adversarial data", "[observers][histogram][m
 TEST_CASE("mse model with moments: the O(cells) table equals the per-bin definition",
           "[observers][histogram][mse][moments]") {
   std::mt19937 rng(41);
-  std::uniform_real_distribution<float> uf(0.0f, 1.0f);
-  double worst = 0.0;
-  int n = 0;
-  for (int t = 0; t < 140; ++t) {
-    hist h = random_hist(rng, t);
-    with_values(h, rng);
-    const std::size_t bins = h.counts.size();
-    const qlin::detail::sq_error_table table(h.counts.data(), h.edges.data(), bins, h.dmin, h.dmax, h.moments());
-    for (int o = 0; o < 4; ++o) {
-      for (int r = 0; r < 12; ++r) {
-        const float span = h.dmax - h.dmin;
-        const float lo = h.dmin + span * (r < 6 ? uf(rng) * 0.5f : -uf(rng));
-        const float hi = h.dmax - span * (r < 6 ? uf(rng) * 0.5f : -uf(rng));
-        const auto p = qlin::choose_qparams(std::min(lo, hi), std::max(lo, hi), options(o));
-        if (!p) continue;
-        const double want =
-            qlin::detail::expected_sq_error(h.counts.data(), h.edges.data(), bins, h.dmin, h.dmax, *p, h.moments());
-        const double got = table.eval(*p);
-        INFO("case " << t << " options " << o << " want " << want << " got " << got);
-        REQUIRE(std::isfinite(want));
-        const double rel = std::fabs(got - want) / std::max(want, 1e-300);
-        CHECK((rel <= 1e-9 || std::fabs(got - want) <= 1e-12 * std::ldexp(1.0, 2 * (t % 11 - 8)) * 1e4));
-        worst = std::max(worst, rel);
-        for (double f : {0.5, 0.999999, 1.0, 1.000001, 2.0}) {
-          const double bound = want * f;
-          const double e = table.eval(*p, bound);
-          if (got < bound) {
-            CHECK(e == got);
-          } else {
-            CHECK(e >= bound);
-          }
-        }
-        ++n;
-      }
-    }
-  }
-  CHECK(n > 4000);
-  WARN("with moments: sq_error_table vs expected_sq_error: worst relative difference " << worst << " over " << n
-                                                                                       << " evaluations");
+  check_table_against_definition(rng, true, "with moments: ");
 }
 
 TEST_CASE("mse model with moments: exact where the values are determined", "[observers][histogram][mse][moments]") {
